@@ -1,0 +1,152 @@
+"""The ``handout`` command line: ``strip`` writes student handouts, ``build`` does the main job.
+
+Results go to standard output, diagnostics to standard error. The exit status is 0 when
+everything asked for was done, 1 when a source was refused or a lesson failed, and 2 for a
+usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import nbformat
+
+from . import __version__
+from .execute import DEFAULT_CELL_TIMEOUT, execute_solution
+from .files import Lesson, find_lessons, write_atomically
+from .markers import MarkerError
+from .source import read_source
+from .student import make_handout
+
+logger = logging.getLogger("handout")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="handout",
+        description="Student handouts and verified solutions from Jupytext-markdown lessons.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="say more on stderr")
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    strip = commands.add_parser("strip", help="write a student .ipynb for each source")
+    strip.add_argument("paths", nargs="+", type=Path, help="Jupytext .md files or folders")
+    strip.add_argument(
+        "-o", "--output", type=Path, default=Path("handouts"), help="folder (default: handouts)"
+    )
+    strip.add_argument("--force", action="store_true", help="overwrite existing handouts")
+
+    build = commands.add_parser(
+        "build", help="write every handout and execute every solution notebook"
+    )
+    build.add_argument(
+        "paths", nargs="*", type=Path, default=[Path("notebooks")], help="default: notebooks"
+    )
+    build.add_argument(
+        "-o", "--output", type=Path, default=Path("build"), help="folder (default: build)"
+    )
+    build.add_argument(
+        "--timeout",
+        type=int,
+        default=DEFAULT_CELL_TIMEOUT,
+        help=f"seconds one cell may run (default: {DEFAULT_CELL_TIMEOUT})",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments, without the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 on success, 1 when a source was refused or a lesson failed, 2 on a usage error.
+    """
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exit:
+        return int(exit.code or 0)
+    level = logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.WARNING
+    logging.basicConfig(level=level, format="handout: %(message)s", stream=sys.stderr)
+    try:
+        lessons = find_lessons(args.paths)
+    except FileNotFoundError as error:
+        return _fail(str(error))
+    if not lessons:
+        return _fail(f"no Jupytext-markdown lessons in {', '.join(map(str, args.paths))}")
+    if args.command == "strip":
+        return _strip(lessons, args.output, args.force)
+    return _build(lessons, args.output, args.timeout)
+
+
+def _fail(message: str) -> int:
+    print(f"handout: {message}", file=sys.stderr)
+    return 1
+
+
+def _handouts(lessons: list[Lesson], out_dir: Path) -> tuple[dict[Path, str], list[str]]:
+    """Make every handout in memory: {output path: text}, and the errors met."""
+    written, errors = {}, []
+    for lesson in lessons:
+        target = lesson.handout_path(out_dir)
+        if target in written:
+            errors.append(f"{lesson.path}: its handout {target} would replace another's")
+            continue
+        try:
+            written[target] = nbformat.writes(make_handout(read_source(lesson.path))) + "\n"
+        except MarkerError as error:
+            errors.append(str(error))
+    return written, errors
+
+
+def _strip(lessons: list[Lesson], out_dir: Path, force: bool) -> int:
+    handouts, errors = _handouts(lessons, out_dir)
+    if not force:
+        errors += [
+            f"{path} exists; pass --force to replace it" for path in handouts if path.exists()
+        ]
+    if errors:
+        for error in errors:
+            _fail(error)
+        return _fail("nothing written")
+    for path, text in handouts.items():
+        write_atomically(path, text)
+        print(f"wrote {path}")
+    return 0
+
+
+def _build(lessons: list[Lesson], out_dir: Path, cell_timeout: int) -> int:
+    """Write all handouts, then execute every solution; report each lesson on stdout."""
+    handouts, errors = _handouts(lessons, out_dir / "handouts")
+    for error in errors:
+        _fail(error)
+    for path, text in handouts.items():
+        write_atomically(path, text)
+    failed = bool(errors)
+    for lesson in lessons:
+        source = read_source(lesson.path)
+        print(f"running {lesson.path} ...", flush=True)
+        execution = execute_solution(source, cell_timeout)
+        target = lesson.solution_path(out_dir / "solutions")
+        write_atomically(target, nbformat.writes(execution.notebook) + "\n")
+        handout = lesson.handout_path(out_dir / "handouts")
+        if execution.error:
+            failed = True
+            _fail(execution.error)
+            print(f"FAILED {lesson.path} after {execution.seconds:.1f} s; partial run: {target}")
+        else:
+            shown = handout if handout in handouts else "not written (see the error above)"
+            print(f"ok     {lesson.path} ran in {execution.seconds:.1f} s")
+            print(f"       executed solution: {target}\n       student handout:   {shown}")
+    return 1 if failed else 0

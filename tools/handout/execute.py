@@ -1,0 +1,95 @@
+"""Running a solution notebook headless with nbclient, keeping its outputs."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from dataclasses import dataclass
+
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+from .source import Source
+from .student import KERNELSPEC
+
+logger = logging.getLogger(__name__)
+
+#: Seconds one cell may run; training a lesson's model for an epoch fits well within it.
+DEFAULT_CELL_TIMEOUT = 1800
+
+
+@dataclass
+class Execution:
+    """What happened when a solution notebook ran.
+
+    Attributes
+    ----------
+    notebook : nbformat.NotebookNode
+        The notebook with every output it produced, up to the failing cell if one failed.
+    seconds : float
+        Wall time, kernel start-up included.
+    error : str or None
+        ``path:line: cell N failed: ...`` when a cell failed; None when all ran.
+    """
+
+    notebook: object
+    seconds: float
+    error: str | None
+
+
+def execute_solution(source: Source, cell_timeout: int = DEFAULT_CELL_TIMEOUT) -> Execution:
+    """Execute an instructor source top to bottom in a fresh ``python3`` kernel.
+
+    The kernel runs in the source's folder, so a lesson's relative paths work. The
+    notebook's own kernelspec is replaced by the standard ``python3`` one (an instructor's
+    private environment name would stop the run on any other machine), and its jupytext
+    metadata is dropped so that the executed copy is not mistaken for a paired file.
+
+    Parameters
+    ----------
+    source : Source
+        The parsed instructor source; its notebook is not modified.
+    cell_timeout : int, optional
+        Seconds a single cell may run before the run counts as failed.
+
+    Returns
+    -------
+    Execution
+        The executed notebook, the time it took, and the error if a cell failed.
+    """
+    notebook = copy.deepcopy(source.notebook)
+    notebook.metadata.pop("jupytext", None)
+    notebook.metadata["kernelspec"] = dict(KERNELSPEC)
+    current = {"index": None}
+
+    def on_cell_start(cell, cell_index):
+        current["index"] = cell_index
+        logger.debug("%s: cell %d/%d", source.path, cell_index + 1, len(notebook.cells))
+
+    client = NotebookClient(
+        notebook,
+        timeout=cell_timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(source.path.parent.resolve())}},
+        on_cell_start=on_cell_start,
+    )
+    started = time.perf_counter()
+    error = None
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as failure:
+        error = _describe(source, current["index"], failure)
+    return Execution(notebook, time.perf_counter() - started, error)
+
+
+def _describe(source: Source, index: int | None, failure: Exception) -> str:
+    if index is None:
+        return f"{source.path}: the kernel failed before any cell ran: {failure}"
+    if isinstance(failure, CellExecutionError):
+        summary = f"{failure.ename}: {failure.evalue}"
+    elif isinstance(failure, CellTimeoutError):
+        summary = "timed out (raise the limit with --timeout)"
+    else:
+        summary = f"the kernel died: {failure}"
+    return f"{source.where(index)}: cell {index + 1} failed: {summary}"
