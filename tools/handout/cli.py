@@ -77,8 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exit:
         return int(exit.code or 0)
-    level = logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.WARNING
-    logging.basicConfig(level=level, format="handout: %(message)s", stream=sys.stderr)
+    _configure_logging(
+        logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.INFO
+    )
     try:
         lessons = find_lessons(args.paths)
     except FileNotFoundError as error:
@@ -88,6 +89,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "strip":
         return _strip(lessons, args.output, args.force)
     return _build(lessons, args.output, args.timeout)
+
+
+def _configure_logging(level: int) -> None:
+    """Send this project's log records to stderr; leave other libraries' loggers alone.
+
+    Except one: when a cell fails, jupyter_client warns through traitlets that it "could
+    not destroy zmq context" while nbclient tears the kernel down. The teardown still
+    completes, so that warning is only shown with ``-v``.
+    """
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("handout: %(message)s"))
+    for name in ("handout", "cogworks_data"):
+        ours = logging.getLogger(name)
+        ours.handlers[:] = [handler]
+        ours.setLevel(level)
+        ours.propagate = False
+    logging.getLogger("traitlets").setLevel(
+        logging.DEBUG if level == logging.DEBUG else logging.ERROR
+    )
 
 
 def _fail(message: str) -> int:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -67,20 +71,33 @@ def execute_solution(source: Source, cell_timeout: int = DEFAULT_CELL_TIMEOUT) -
         current["index"] = cell_index
         logger.debug("%s: cell %d/%d", source.path, cell_index + 1, len(notebook.cells))
 
-    client = NotebookClient(
-        notebook,
-        timeout=cell_timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(source.path.parent.resolve())}},
-        on_cell_start=on_cell_start,
-    )
     started = time.perf_counter()
     error = None
-    try:
-        client.execute()
-    except (CellExecutionError, CellTimeoutError, DeadKernelError) as failure:
-        error = _describe(source, current["index"], failure)
+    with tempfile.TemporaryDirectory(prefix="handout-kernel-") as sockets:
+        client = NotebookClient(
+            notebook,
+            km=_kernel_manager(Path(sockets)),
+            timeout=cell_timeout,
+            resources={"metadata": {"path": str(source.path.parent.resolve())}},
+            on_cell_start=on_cell_start,
+        )
+        try:
+            client.execute()
+        except (CellExecutionError, CellTimeoutError, DeadKernelError) as failure:
+            error = _describe(source, current["index"], failure)
     return Execution(notebook, time.perf_counter() - started, error)
+
+
+def _kernel_manager(sockets: Path) -> KernelManager:
+    """A ``python3`` kernel that talks over local sockets in ``sockets`` where it can.
+
+    Over Unix-domain sockets no other user of the machine can connect to the kernel, and
+    the kernel has no reason to warn about unencrypted TCP. Windows has no such sockets,
+    so there the kernel uses TCP on loopback as Jupyter does by default.
+    """
+    if os.name == "nt":
+        return KernelManager(kernel_name="python3")
+    return KernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "kernel"))
 
 
 def _describe(source: Source, index: int | None, failure: Exception) -> str:

@@ -1,0 +1,29 @@
+"""Shared fixtures: the repository's lessons, and a private data folder for the shim."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+LESSONS = sorted((REPO / "notebooks").rglob("*.md"))
+
+
+def lesson_id(path: Path) -> str:
+    """Name a parametrized lesson by its path below ``notebooks/``."""
+    return path.relative_to(REPO / "notebooks").as_posix()
+
+
+@pytest.fixture(scope="session")
+def data_home(tmp_path_factory) -> Path:
+    """A data folder of the test session's own, so that tests never touch the user's data.
+
+    Set as ``DATASETS_HOME`` for the whole session; kernels started by the tests inherit it.
+    The MNIST files come from ``DATASETS_MIRROR`` when it is set (CI points it at a local
+    copy), else from the public mirrors.
+    """
+    home = tmp_path_factory.mktemp("datasets-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATASETS_HOME", str(home))
+        yield home

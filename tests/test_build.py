@@ -1,0 +1,72 @@
+"""``handout build`` on small lessons: what it writes, what it reports, and how it fails."""
+
+from __future__ import annotations
+
+import nbformat
+
+from handout.cli import main
+
+from test_strip_cli import HEADER, write
+
+PASSING = (
+    HEADER
+    + """
+A lesson that plots.
+
+```python
+%matplotlib inline
+import matplotlib.pyplot as plt
+# <COGINST>
+fig, ax = plt.subplots()
+ax.plot([1, 2, 3])
+# </COGINST>
+```
+"""
+)
+
+FAILING = (
+    HEADER
+    + """
+```python
+x = 1
+```
+
+```python
+y = x / 0
+```
+"""
+)
+
+
+def test_build_writes_handouts_and_executed_solutions(tmp_path, capsys):
+    write(tmp_path / "lessons" / "unit1" / "plots.md", PASSING)
+    assert main(["build", str(tmp_path / "lessons"), "-o", str(tmp_path / "build")]) == 0
+    report = capsys.readouterr().out
+    handout = tmp_path / "build" / "handouts" / "unit1" / "plots_STUDENT.ipynb"
+    solution = tmp_path / "build" / "solutions" / "unit1" / "plots.ipynb"
+    assert f"executed solution: {solution}" in report and f"student handout:   {handout}" in report
+    assert " ran in " in report
+    executed = nbformat.read(solution, as_version=4)
+    assert any("image/png" in out.get("data", {}) for out in executed.cells[1].outputs)
+    assert "jupytext" not in executed.metadata
+    assert "ax.plot" not in handout.read_text()
+
+
+def test_failing_lesson_fails_the_build_naming_cell_and_error(tmp_path, capsys):
+    source = write(tmp_path / "broken.md", FAILING)
+    assert main(["build", str(source), "-o", str(tmp_path / "build")]) == 1
+    captured = capsys.readouterr()
+    line = source.read_text().split("\n").index("y = x / 0") + 1
+    assert f"{source}:{line}: cell 2 failed: ZeroDivisionError: division by zero" in captured.err
+    assert f"FAILED {source}" in captured.out
+    partial = nbformat.read(tmp_path / "build" / "solutions" / "broken.ipynb", as_version=4)
+    assert partial.cells[-1].outputs[0].output_type == "error"
+
+
+def test_build_leaves_nothing_beside_the_sources_or_in_the_working_folder(tmp_path, monkeypatch):
+    lessons = tmp_path / "lessons"
+    write(lessons / "plots.md", PASSING)
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", "lessons", "-o", "out"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lessons", "out"]
+    assert [p.name for p in lessons.iterdir()] == ["plots.md"]

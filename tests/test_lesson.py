@@ -1,0 +1,115 @@
+"""The lessons themselves: their handouts leak nothing, and their solutions run on real MNIST.
+
+The solution test is the expensive one (it trains LeNet for an epoch, a few minutes on two
+cores); it runs the main job, ``handout build``, and inspects what it wrote.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections import Counter
+from pathlib import Path
+
+import nbformat
+import pytest
+from IPython.core.inputtransformer2 import TransformerManager
+
+from handout.cli import main
+from handout.files import Lesson
+from handout.source import read_source
+from handout.student import make_handout
+
+from conftest import LESSONS, lesson_id
+
+# Lines so plain that a handout may share them with a solution.
+TRIVIAL = re.compile(r"[\W_]*|else:|try:|pass|return|\.\.\.")
+
+
+def solution_and_other_lines(text: str) -> tuple[Counter, Counter]:
+    """Split a source's lines into solution and non-solution lines, by reading the raw text.
+
+    Written apart from the tool, on purpose: a region is everything between the marker
+    lines, a one-line solution is the code before ``# <COGLINE>``, a stub's solution is the
+    expression after ``=``, and a markdown answer is everything between its tags.
+    """
+    solution, other = Counter(), Counter()
+    inside = False
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if line in ("# <COGINST>", "<COGINST>", "<COGNOTE>"):
+            inside = True
+        elif line in ("# </COGINST>", "</COGINST>", "</COGNOTE>"):
+            inside = False
+        elif inside:
+            solution[line] += 1
+        elif line.endswith("# <COGLINE>"):
+            solution[line.removesuffix("# <COGLINE>").strip()] += 1
+        elif "# <COGSTUB>" in line:
+            solution[line.split("=", 1)[1].split("# <COGSTUB>")[0].strip()] += 1
+        else:
+            other[line] += 1
+    return solution, other
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lesson_id)
+def test_handout_holds_no_solution_and_compiles(path: Path):
+    handout = make_handout(read_source(path))
+    nbformat.validate(handout)
+    solution, other = solution_and_other_lines(path.read_text(encoding="utf-8"))
+    assert solution, "the lesson should have solutions to remove"
+    in_handout = Counter(line.strip() for cell in handout.cells for line in cell.source.split("\n"))
+    leaked = [
+        line for line in solution if not TRIVIAL.fullmatch(line) and in_handout[line] > other[line]
+    ]
+    assert leaked == []
+    text = nbformat.writes(handout)
+    assert not re.search(r"COG(INST|LINE|STUB|NOTE)", text)
+    assert "jupytext" not in handout.metadata
+    assert handout.metadata.kernelspec.name == "python3"
+    transform = TransformerManager().transform_cell
+    for cell in handout.cells:
+        assert "outputs" not in cell or cell.outputs == []
+        assert cell.get("execution_count") is None
+        if cell.cell_type == "code":
+            compile(transform(cell.source), f"{path} cell {cell.id}", "exec")
+
+
+def stream_text(cell) -> str:
+    return "".join(
+        out.get("text", "") for out in cell.get("outputs", []) if out.output_type == "stream"
+    )
+
+
+@pytest.mark.slow
+def test_build_runs_every_lesson_on_real_mnist(tmp_path, data_home, capsys):
+    """The main job, end to end: handouts written, solutions executed with their figures."""
+    out = tmp_path / "build"
+    assert main(["build", str(LESSONS[0].parent), "-o", str(out)]) == 0
+    report = capsys.readouterr().out
+    for path in LESSONS:
+        lesson = Lesson(path, path.relative_to(LESSONS[0].parent))
+        assert lesson.handout_path(out / "handouts").is_file()
+        executed = nbformat.read(lesson.solution_path(out / "solutions"), as_version=4)
+        assert f"ok     {path}" in report
+        errors = [
+            o for c in executed.cells for o in c.get("outputs", []) if o.output_type == "error"
+        ]
+        assert errors == []
+        if path.stem == "lenet_mnist":
+            check_lenet(executed)
+
+
+def check_lenet(executed) -> None:
+    """A full epoch reaches the accuracy the lesson promises, and the curves are an image."""
+    training = next(c for c in executed.cells if "test accuracy" in stream_text(c))
+    accuracies = [float(a) for a in re.findall(r"test accuracy (\d\.\d+)", stream_text(training))]
+    assert len(accuracies) == 1
+    assert accuracies[0] >= 0.95
+    pngs = [
+        base64.b64decode(out.data["image/png"])
+        for out in training.outputs
+        if out.output_type in ("display_data", "execute_result")
+        and "image/png" in out.get("data", {})
+    ]
+    assert pngs and all(png.startswith(b"\x89PNG\r\n\x1a\n") for png in pngs)

@@ -1,0 +1,235 @@
+"""The markers on single cells: what the student gets, and what the tool refuses."""
+
+from __future__ import annotations
+
+from textwrap import dedent
+
+import pytest
+
+from handout.markers import (
+    EMPTY_BODY,
+    MARKDOWN_PLACEHOLDER,
+    PLACEHOLDER,
+    MarkerError,
+    strip_code,
+    strip_markdown,
+)
+
+
+def code(text: str) -> str:
+    return dedent(text).strip("\n")
+
+
+def compiles(source: str) -> bool:
+    try:
+        compile(source, "<cell>", "exec")
+    except SyntaxError:
+        return False
+    return True
+
+
+def test_region_becomes_one_placeholder_at_the_opening_indent():
+    """Does a solution region leave exactly one placeholder, indented like its marker?"""
+    cell = code(
+        """
+        def f(x):
+            y = 2
+            # <COGINST>
+            z = x * y
+            return z
+            # </COGINST>
+        """
+    )
+    result = strip_code(cell)
+    assert result.source == code(
+        f"""
+        def f(x):
+            y = 2
+            {PLACEHOLDER}
+        """
+    )
+    assert result.removed == [
+        "    # <COGINST>",
+        "    z = x * y",
+        "    return z",
+        "    # </COGINST>",
+    ]
+
+
+def test_emptied_function_body_gets_an_ellipsis():
+    """When a region was a function's whole body, does the cell still compile?"""
+    cell = code(
+        """
+        def f(x):
+            # <COGINST>
+            return x + 1
+            # </COGINST>
+
+        print(f)
+        """
+    )
+    result = strip_code(cell).source
+    assert result == code(
+        f"""
+        def f(x):
+            {PLACEHOLDER}
+            {EMPTY_BODY}
+
+        print(f)
+        """
+    )
+    assert compiles(result)
+
+
+def test_region_holding_a_whole_loop_needs_no_ellipsis():
+    """A block removed whole is gone; only blocks left without a body get an ellipsis."""
+    cell = code(
+        """
+        def f():
+            \"\"\"Doc.\"\"\"
+            # <COGINST>
+            for i in range(3):
+                print(i)
+            # </COGINST>
+        """
+    )
+    assert EMPTY_BODY not in strip_code(cell).source
+
+
+@pytest.mark.parametrize("keyword", ["if x:", "for i in x:", "while x:", "with x:", "class C:"])
+def test_every_emptied_block_kind_stays_valid(keyword):
+    cell = f"{keyword}\n    # <COGINST>\n    pass_me = 1\n    # </COGINST>\nafter = 2"
+    assert compiles(strip_code(cell).source)
+
+
+def test_emptied_try_and_else_branches_stay_valid():
+    cell = code(
+        """
+        try:
+            a = 1  # <COGLINE>
+        except ValueError:
+            b = 2  # <COGLINE>
+        else:
+            c = 3  # <COGLINE>
+        """
+    )
+    result = strip_code(cell).source
+    assert compiles(result)
+    assert "a = 1" not in result and "b = 2" not in result and "c = 3" not in result
+
+
+def test_line_marker_replaces_its_statement_keeping_indentation():
+    cell = "def acc(p, t):\n    '''Doc.'''\n    return (p == t).mean()  # <COGLINE>"
+    assert strip_code(cell).source == f"def acc(p, t):\n    '''Doc.'''\n    {PLACEHOLDER}"
+
+
+def test_line_marker_on_a_statement_over_several_lines_replaces_all_of_it():
+    cell = code(
+        """
+        model = Model(
+            f1=20,
+            f2=10,
+        )  # <COGLINE>
+        print(model)
+        """
+    )
+    assert strip_code(cell).source == f"{PLACEHOLDER}\nprint(model)"
+
+
+def test_line_marker_alone_on_its_line_is_a_placeholder():
+    assert strip_code("# <COGLINE>").source == PLACEHOLDER
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("x = 1  # <COGSTUB> a number", "x = ...  # a number"),
+        ("self.w = init(3)  # <COGSTUB>", "self.w = ..."),
+        ("grid[0, 1] = 5  # <COGSTUB> fill the corner", "grid[0, 1] = ...  # fill the corner"),
+        ("a, b = b, a  # <COGSTUB> swap", "a, b = ...  # swap"),
+        ("n: int = len(xs)  # <COGSTUB> count", "n: int = ...  # count"),
+        ("    y = f(\n        1,\n    )  # <COGSTUB> call f", "    y = ...  # call f"),
+    ],
+)
+def test_stub_keeps_the_target_and_the_hint(line, expected):
+    cell = line if not line.startswith(" ") else "if True:\n" + line
+    result = strip_code(cell).source
+    assert result.endswith(expected)
+    assert compiles(result)
+
+
+def test_stub_on_something_other_than_an_assignment_is_refused():
+    with pytest.raises(MarkerError, match="only marks an assignment") as error:
+        strip_code("x = 1\nprint(x)  # <COGSTUB> hint")
+    assert error.value.line == 2
+
+
+def test_markers_inside_string_literals_are_content():
+    cell = 's = "# <COGINST>"\nt = """\n# </COGINST>\n"""'
+    assert strip_code(cell).source == cell
+
+
+def test_magics_are_set_aside_not_stripped():
+    cell = "%matplotlib inline\n!ls\nfiles = !ls\n# <COGINST>\nx = 1\n# </COGINST>"
+    assert strip_code(cell).source == f"%matplotlib inline\n!ls\nfiles = !ls\n{PLACEHOLDER}"
+
+
+@pytest.mark.parametrize(
+    ("cell", "line", "message"),
+    [
+        ("a = 1\n# <COGINST>\nb = 2", 2, "never closed"),
+        ("# <COGINST>\n# <COGINST>\nb = 2\n# </COGINST>", 2, "inside the region opened at line 1"),
+        ("a = 1\n# </COGINST>", 2, "closes no open region"),
+        ("# <COGINST>\nb = 2  # <COGLINE>\n# </COGINST>", 2, "inside the region"),
+        ("x = 1  # <COGINST>", 1, "must stand alone"),
+        ("# <coginst>\nx = 1\n# </coginst>", 1, "looks like a marker"),
+        ("#<COGINST>\nx = 1\n#</COGINST>", 1, "looks like a marker"),
+        ("# <COGINTS>\nx = 1", 1, "looks like a marker"),
+        ("# < COGINST >\nx = 1", 1, "looks like a marker"),
+        ("x = 1  # <COGNOTE>", 1, "not a code-cell marker"),
+        ("x = (1 +  # <COGLINE>\n     2)", 1, "no statement ends here"),
+        ("def f(:\n    pass  # <COGLINE>", 1, "not valid Python"),
+    ],
+)
+def test_malformed_code_markers_are_refused_with_their_line(cell, line, message):
+    with pytest.raises(MarkerError, match=message) as error:
+        strip_code(cell)
+    assert error.value.line == line
+
+
+def test_markdown_answer_becomes_solution_here():
+    text = "What is 2 + 2?\n\n<COGINST>\n4, of course.\n</COGINST>\n\nNext."
+    assert strip_markdown(text).source == f"What is 2 + 2?\n\n{MARKDOWN_PLACEHOLDER}\n\nNext."
+
+
+def test_inline_markdown_answer_becomes_solution_here():
+    text = "The shape is <COGINST>(60000, 1, 28, 28)</COGINST>."
+    assert strip_markdown(text).source == f"The shape is {MARKDOWN_PLACEHOLDER}."
+
+
+def test_instructor_note_disappears_without_trace():
+    text = "Before.\n<COGNOTE>\nTell them about the exam.\n</COGNOTE>\nAfter."
+    assert strip_markdown(text).source == "Before.\nAfter."
+
+
+def test_markdown_tags_in_code_spans_and_fences_are_content():
+    text = "Write `<COGINST>` in code.\n\n```\n<COGNOTE>\n```"
+    assert strip_markdown(text).source == text
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("a\n<COGINST>\nanswer", 2, "never closed"),
+        ("a\n</COGINST>", 2, "closes no open"),
+        ("<COGINST>\n<COGNOTE>x</COGNOTE>\n</COGINST>", 2, "inside the <COGINST>"),
+        ("<COGINST>x</COGNOTE>", 1, "closes no open"),
+        ("text <coginst>x</coginst>", 1, "not a markdown marker"),
+        ("a\nb <COGLINE>", 2, "not a markdown marker"),
+        ("# <COGINST>\nx\n# </COGINST>", 1, "code marker in a markdown cell"),
+    ],
+)
+def test_malformed_markdown_markers_are_refused_with_their_line(text, line, message):
+    with pytest.raises(MarkerError, match=message) as error:
+        strip_markdown(text)
+    assert error.value.line == line

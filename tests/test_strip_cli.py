@@ -1,0 +1,126 @@
+"""``handout strip`` from the command line: where handouts go, and what it refuses."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from handout.cli import main
+
+HEADER = """---
+jupyter:
+  jupytext:
+    text_representation:
+      extension: .md
+      format_name: markdown
+  kernelspec:
+    display_name: Python 3
+    language: python
+    name: python3
+---
+"""
+
+LESSON = (
+    HEADER
+    + """
+# A lesson
+
+```python
+# <COGINST>
+answer = 42
+# </COGINST>
+```
+"""
+)
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def all_files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def test_handouts_mirror_the_source_tree(tmp_path):
+    """Lessons with one name in two folders must not collide in the output."""
+    write(tmp_path / "src" / "week1" / "intro.md", LESSON)
+    write(tmp_path / "src" / "week2" / "intro.md", LESSON)
+    write(tmp_path / "src" / "README.md", "# Not a notebook\n")
+    assert main(["strip", str(tmp_path / "src"), "-o", str(tmp_path / "out")]) == 0
+    assert all_files(tmp_path / "out") == [
+        "week1/intro_STUDENT.ipynb",
+        "week2/intro_STUDENT.ipynb",
+    ]
+    handout = nbformat.read(tmp_path / "out" / "week1" / "intro_STUDENT.ipynb", as_version=4)
+    assert "42" not in nbformat.writes(handout)
+
+
+def test_existing_handout_is_kept_without_force(tmp_path, capsys):
+    source = write(tmp_path / "lesson.md", LESSON)
+    target = write(tmp_path / "out" / "lesson_STUDENT.ipynb", "the instructor's own edits")
+    assert main(["strip", str(source), "-o", str(tmp_path / "out")]) == 1
+    assert target.read_text() == "the instructor's own edits"
+    assert "--force" in capsys.readouterr().err
+    assert main(["strip", str(source), "-o", str(tmp_path / "out"), "--force"]) == 0
+    assert nbformat.read(target, as_version=4).cells
+
+
+def test_unbalanced_source_fails_with_file_and_line_and_writes_nothing(tmp_path, capsys):
+    good = write(tmp_path / "a_good.md", LESSON)
+    bad = write(tmp_path / "b_bad.md", LESSON.replace("# </COGINST>\n", ""))
+    assert main(["strip", str(good), str(bad), "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    opening_line = bad.read_text().split("\n").index("# <COGINST>") + 1
+    assert f"{bad}:{opening_line}: '# <COGINST>' is never closed" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_markdown_without_jupytext_header_is_refused(tmp_path, capsys):
+    plain = write(tmp_path / "notes.md", "# Notes\n\n<COGINST>answer</COGINST>\n")
+    assert main(["strip", str(plain), "-o", str(tmp_path / "out")]) == 1
+    assert f"{plain}:1: not a Jupytext-markdown notebook" in capsys.readouterr().err
+
+
+def test_missing_path_is_an_error(tmp_path, capsys):
+    assert main(["strip", str(tmp_path / "nope.md")]) == 1
+    assert "no such file or folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("variant", ["bom", "crlf", "leading-blank-lines"])
+def test_byte_order_mark_crlf_and_leading_blank_lines_are_handled(tmp_path, variant):
+    text = {
+        "bom": "\ufeff" + LESSON,
+        "crlf": LESSON.replace("\n", "\r\n"),
+        "leading-blank-lines": "\n\n" + LESSON,
+    }[variant]
+    (tmp_path / "lesson.md").write_bytes(text.encode())
+    assert main(["strip", str(tmp_path / "lesson.md"), "-o", str(tmp_path / "out")]) == 0
+    handout = (tmp_path / "out" / "lesson_STUDENT.ipynb").read_text()
+    assert "42" not in handout and "COGINST" not in handout
+
+
+def test_same_source_gives_the_same_bytes(tmp_path):
+    source = write(tmp_path / "lesson.md", LESSON)
+    outputs = []
+    for name in ("one", "two"):
+        assert main(["strip", str(source), "-o", str(tmp_path / name)]) == 0
+        outputs.append((tmp_path / name / "lesson_STUDENT.ipynb").read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+def test_python_dash_m_handout_runs_the_same_command(tmp_path):
+    source = write(tmp_path / "lesson.md", LESSON)
+    completed = subprocess.run(
+        [sys.executable, "-m", "handout", "strip", str(source), "-o", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert all_files(tmp_path / "out") == ["lesson_STUDENT.ipynb"]
