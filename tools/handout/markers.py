@@ -402,7 +402,22 @@ def strip_markdown(source: str) -> StrippedCell:
         student.append(MARKDOWN_PLACEHOLDER if kind == MARKDOWN_SOLUTION else "")
         cursor = end
     student.append(source[cursor:])
-    return StrippedCell("".join(student), removed, had_markers=bool(spans))
+    return StrippedCell(_tidy("".join(student), source), removed, had_markers=bool(spans))
+
+
+def _tidy(student: str, source: str) -> str:
+    """Close the gap a removed note leaves: no new run of blank lines, no new blank edges.
+
+    Markdown renders any run of blank lines as one, so collapsing them changes nothing a
+    reader sees.
+    """
+    if source.count("\n\n\n") < student.count("\n\n\n"):
+        student = re.sub(r"\n{3,}", "\n\n", student)
+    if student.strip() and source == source.rstrip():
+        student = student.rstrip()
+    if student.strip() and source == source.lstrip():
+        student = student.lstrip()
+    return student
 
 
 def _code_marker_prefix(text: str, offset: int) -> str:
