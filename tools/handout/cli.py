@@ -1,4 +1,7 @@
-"""The ``handout`` command line: ``strip`` writes student handouts, ``build`` does the main job.
+"""The ``handout`` command line.
+
+``strip`` writes student handouts, ``check`` lints sources and finds stale handouts (for CI
+and pre-commit), and ``build`` does the main job: every handout, and every solution executed.
 
 Results go to standard output, diagnostics to standard error. The exit status is 0 when
 everything asked for was done, 1 when a source was refused or a lesson failed, and 2 for a
@@ -30,20 +33,35 @@ def _parser() -> argparse.ArgumentParser:
         description="Student handouts and verified solutions from Jupytext-markdown lessons.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    verbosity = parser.add_mutually_exclusive_group()
+    common = argparse.ArgumentParser(add_help=False)
+    verbosity = common.add_mutually_exclusive_group()
     verbosity.add_argument("-v", "--verbose", action="store_true", help="say more on stderr")
     verbosity.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    strip = commands.add_parser("strip", help="write a student .ipynb for each source")
+    strip = commands.add_parser(
+        "strip", parents=[common], help="write a student .ipynb for each source"
+    )
     strip.add_argument("paths", nargs="+", type=Path, help="Jupytext .md files or folders")
     strip.add_argument(
         "-o", "--output", type=Path, default=Path("handouts"), help="folder (default: handouts)"
     )
     strip.add_argument("--force", action="store_true", help="overwrite existing handouts")
 
+    check = commands.add_parser(
+        "check",
+        parents=[common],
+        help="lint sources, and find handouts that are missing or out of date",
+    )
+    check.add_argument(
+        "paths", nargs="*", type=Path, default=[Path("notebooks")], help="default: notebooks"
+    )
+    check.add_argument(
+        "--handouts", type=Path, help="the handout folder to compare with the sources"
+    )
+
     build = commands.add_parser(
-        "build", help="write every handout and execute every solution notebook"
+        "build", parents=[common], help="write every handout and execute every solution notebook"
     )
     build.add_argument(
         "paths", nargs="*", type=Path, default=[Path("notebooks")], help="default: notebooks"
@@ -88,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"no Jupytext-markdown lessons in {', '.join(map(str, args.paths))}")
     if args.command == "strip":
         return _strip(lessons, args.output, args.force)
+    if args.command == "check":
+        return _check(lessons, args.handouts)
     return _build(lessons, args.output, args.timeout)
 
 
@@ -143,6 +163,23 @@ def _strip(lessons: list[Lesson], out_dir: Path, force: bool) -> int:
     for path, text in handouts.items():
         write_atomically(path, text)
         print(f"wrote {path}")
+    return 0
+
+
+def _check(lessons: list[Lesson], handout_dir: Path | None) -> int:
+    """Lint every source; with a handout folder, also compare each handout with its source."""
+    handouts, errors = _handouts(lessons, handout_dir or Path())
+    for path, text in handouts.items() if handout_dir else ():
+        if not path.is_file():
+            errors.append(f"{path}: missing; run 'handout strip' to write it")
+        elif path.read_text(encoding="utf-8") != text:
+            errors.append(f"{path}: out of date with its source; run 'handout strip --force'")
+    for error in errors:
+        _fail(error)
+    if errors:
+        return 1
+    sources = f"{len(lessons)} source{'s' if len(lessons) != 1 else ''}"
+    print(f"checked {sources}{' and their handouts' if handout_dir else ''}: all good")
     return 0
 
 
