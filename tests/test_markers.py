@@ -233,3 +233,11 @@ def test_malformed_markdown_markers_are_refused_with_their_line(text, line, mess
     with pytest.raises(MarkerError, match=message) as error:
         strip_markdown(text)
     assert error.value.line == line
+
+
+@pytest.mark.parametrize("tag", ["<COGINST>", "</COGINST>"])
+def test_code_marker_missing_its_hash_is_named(tag):
+    cell = "x = 1\n" + ("<COGINST>\ny = 2\n# </COGINST>" if tag == "<COGINST>" else "y = 2\n" + tag)
+    with pytest.raises(MarkerError, match=f"'{tag}' is a marker without its '# '") as error:
+        strip_code(cell)
+    assert error.value.line == cell.split("\n").index(tag) + 1

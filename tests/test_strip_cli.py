@@ -124,3 +124,31 @@ def test_python_dash_m_handout_runs_the_same_command(tmp_path):
     )
     assert completed.returncode == 0, completed.stderr
     assert all_files(tmp_path / "out") == ["lesson_STUDENT.ipynb"]
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing", "cell_break"),
+    [
+        ("# <COGINST>", "# </COGINST>", "```\n\n```python\n"),
+        ("<COGINST>", "</COGINST>", "\n```python\nx = 1\n```\n\n"),
+    ],
+)
+def test_region_across_a_cell_boundary_is_refused_naming_both_ends(
+    tmp_path, capsys, opening, closing, cell_break
+):
+    inside = "answer = 42\n" if opening.startswith("#") else "The answer.\n"
+    fence = "```python\n" if opening.startswith("#") else ""
+    text = (
+        HEADER
+        + f"\n{fence}{opening}\n{inside}{cell_break}{closing}\n"
+        + ("```\n" if opening.startswith("#") else "")
+    )
+    source = write(tmp_path / "lesson.md", text)
+    assert main(["strip", str(source), "-o", str(tmp_path / "out")]) == 1
+    lines = text.split("\n")
+    open_line, close_line = lines.index(opening) + 1, lines.index(closing) + 1
+    assert (
+        f"{source}:{open_line}: this region crosses a cell boundary: it is closed at line "
+        f"{close_line}" in capsys.readouterr().err
+    )
+    assert not (tmp_path / "out").exists()

@@ -77,6 +77,14 @@ class MarkerError(ValueError):
         return f"{where}: {self.message}" if where else self.message
 
 
+class UnclosedRegion(MarkerError):
+    """A region opens in a cell and does not close there; ``closing`` is the tag it lacks."""
+
+    def __init__(self, message: str, line: int, closing: str):
+        super().__init__(message, line)
+        self.closing = closing
+
+
 @dataclass
 class StrippedCell:
     """A cell's source with its solutions taken out, and the lines that were taken out."""
@@ -208,9 +216,12 @@ def _spans(view: str, lines: list[str]) -> list[_Span]:
     try:
         tree = ast.parse(view)
     except SyntaxError as error:
-        raise MarkerError(
-            f"this solution cell is not valid Python: {error.msg}", error.lineno
-        ) from error
+        text = lines[error.lineno - 1].strip() if error.lineno else ""
+        if MARKER_LIKE.match(text):
+            message = f"'{text}' is a marker without its '# '; in code write '# {text}'"
+        else:
+            message = f"this solution cell is not valid Python: {error.msg}"
+        raise MarkerError(message, error.lineno) from error
     spans: list[_Span] = []
     open_line = open_indent = None
     for line, column, comment in _comments(view):
@@ -241,8 +252,10 @@ def _spans(view: str, lines: list[str]) -> list[_Span]:
             replacement = _stub_replacement(node, lines, hint, line)
             spans.append(_Span(node.lineno, line, replacement, is_stub=True))
     if open_line is not None:
-        raise MarkerError(
-            f"'{REGION_OPEN}' is never closed; add '{REGION_CLOSE}' in the same cell", open_line
+        raise UnclosedRegion(
+            f"'{REGION_OPEN}' is never closed; add '{REGION_CLOSE}' in the same cell",
+            open_line,
+            REGION_CLOSE,
         )
     _mark_emptied_blocks(tree, spans, lines)
     return spans
@@ -392,7 +405,9 @@ def strip_markdown(source: str) -> StrippedCell:
         spans.append((kind, opened[1], tag.end()))
         opened = None
     if opened is not None:
-        raise MarkerError(f"<{opened[0]}> is never closed in this cell", opened[2])
+        raise UnclosedRegion(
+            f"<{opened[0]}> is never closed in this cell", opened[2], f"</{opened[0]}>"
+        )
     student, removed, cursor = [], [], 0
     for kind, start, end in spans:
         removed += source[start:end].split("\n")

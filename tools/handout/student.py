@@ -14,7 +14,14 @@ from collections import Counter
 import nbformat
 from nbformat import NotebookNode
 
-from .markers import MarkerError, find_marker, python_view, strip_code, strip_markdown
+from .markers import (
+    MarkerError,
+    UnclosedRegion,
+    find_marker,
+    python_view,
+    strip_code,
+    strip_markdown,
+)
 from .source import Source
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -57,6 +64,8 @@ def make_handout(source: Source) -> NotebookNode:
         strip = strip_code if cell.cell_type == "code" else strip_markdown
         try:
             stripped = strip(cell.source)
+        except UnclosedRegion as error:
+            raise _crossing(error, source, index).located(path, source.cell_lines[index]) from None
         except MarkerError as error:
             raise error.located(path, source.cell_lines[index]) from None
         removed += stripped.removed
@@ -67,6 +76,21 @@ def make_handout(source: Source) -> NotebookNode:
     _audit(handout, removed, source, origin)
     nbformat.validate(handout)
     return handout
+
+
+def _crossing(error: UnclosedRegion, source: Source, index: int) -> MarkerError:
+    """Say so when an unclosed region's closing tag sits in a later cell."""
+    for later in range(index + 1, len(source.notebook.cells)):
+        for offset, line in enumerate(source.notebook.cells[later].source.split("\n")):
+            if error.closing in line:
+                where = source.cell_lines[later]
+                at = f"line {where + offset}" if where else f"cell {later + 1}"
+                return MarkerError(
+                    f"this region crosses a cell boundary: it is closed at {at}; "
+                    "open and close a region in the same cell",
+                    error.line,
+                )
+    return error
 
 
 def _student_cell(cell: NotebookNode, text: str, position: int) -> NotebookNode:
