@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,19 @@ def data_home(tmp_path_factory) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DATASETS_HOME", str(home))
         yield home
+
+
+@pytest.fixture(scope="session")
+def fashion_mirror() -> Path | None:
+    """A local Fashion-MNIST copy, if one sits in or beside the folder ``DATASETS_MIRROR`` names.
+
+    CI points ``DATASETS_MIRROR`` at a local MNIST folder with Fashion-MNIST beside it. None
+    means no local copy: the shim then downloads from the public mirrors.
+    """
+    mirror = os.environ.get("DATASETS_MIRROR")
+    if not mirror or "://" in mirror:
+        return None
+    for candidate in (Path(mirror) / "fashion-mnist", Path(mirror).parent / "fashion-mnist"):
+        if candidate.is_dir():
+            return candidate
+    return None

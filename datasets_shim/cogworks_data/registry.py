@@ -31,7 +31,7 @@ class DataFile:
 
 @dataclass(frozen=True)
 class Dataset:
-    """A data set: its folder name, its files and the public mirrors that serve them."""
+    """A data set: its folder name, its files, its class names and the public mirrors."""
 
     name: str
     train_images: DataFile
@@ -39,6 +39,7 @@ class Dataset:
     test_images: DataFile
     test_labels: DataFile
     public_mirrors: tuple[str, ...]
+    class_names: tuple[str, ...] = tuple(str(digit) for digit in range(10))
 
     @property
     def files(self) -> tuple[DataFile, ...]:
@@ -72,3 +73,46 @@ MNIST = Dataset(
         "https://storage.googleapis.com/cvdf-datasets/mnist/",
     ),
 )
+
+FASHION_MNIST = Dataset(
+    name="fashion-mnist",
+    train_images=DataFile(
+        "train-images-idx3-ubyte.gz",
+        47040016,
+        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    ),
+    train_labels=DataFile(
+        "train-labels-idx1-ubyte.gz",
+        60008,
+        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    ),
+    test_images=DataFile(
+        "t10k-images-idx3-ubyte.gz",
+        7840016,
+        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    ),
+    test_labels=DataFile(
+        "t10k-labels-idx1-ubyte.gz",
+        10008,
+        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    ),
+    public_mirrors=(
+        "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
+        "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+    ),
+    class_names=(
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ),
+)
+
+#: Every data set the shim knows, by the name the command line and the data folder use.
+DATASETS = {dataset.name: dataset for dataset in (MNIST, FASHION_MNIST)}

@@ -120,11 +120,10 @@ def _configure_logging(level: int) -> None:
     """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("handout: %(message)s"))
-    for name in ("handout", "cogworks_data"):
-        ours = logging.getLogger(name)
-        ours.handlers[:] = [handler]
-        ours.setLevel(level)
-        ours.propagate = False
+    ours = logging.getLogger("handout")
+    ours.handlers[:] = [handler]
+    ours.setLevel(level)
+    ours.propagate = False
     logging.getLogger("traitlets").setLevel(
         logging.DEBUG if level == logging.DEBUG else logging.ERROR
     )
