@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import nbformat
+import pytest
 
 from handout.cli import main
+from handout.execute import kernel_environment
 
 from test_strip_cli import HEADER, write
 
@@ -70,3 +74,50 @@ def test_build_leaves_nothing_beside_the_sources_or_in_the_working_folder(tmp_pa
     assert main(["build", "lessons", "-o", "out"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lessons", "out"]
     assert [p.name for p in lessons.iterdir()] == ["plots.md"]
+
+
+def test_cell_timeout_is_enforced(tmp_path, capsys):
+    source = write(tmp_path / "slow.md", HEADER + "\n```python\nimport time\ntime.sleep(60)\n```\n")
+    started = time.monotonic()
+    assert main(["build", str(source), "-o", str(tmp_path / "build"), "--timeout", "2"]) == 1
+    assert time.monotonic() - started < 30
+    assert "cell 1 failed: timed out" in capsys.readouterr().err
+
+
+def test_kernel_gets_data_paths_made_absolute(tmp_path, monkeypatch):
+    """The kernel runs in the lesson's folder; relative data paths must mean the same."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATASETS_HOME", "data")
+    monkeypatch.setenv("DATASETS_MIRROR", "https://example.org/mnist")
+    env = kernel_environment()
+    assert env["DATASETS_HOME"] == str(tmp_path / "data")
+    assert env["DATASETS_MIRROR"] == "https://example.org/mnist"
+
+
+def test_refused_source_still_runs_and_its_stale_handout_is_removed(tmp_path, capsys):
+    source = write(tmp_path / "plots.md", PASSING)
+    out = tmp_path / "build"
+    assert main(["build", str(source), "-o", str(out)]) == 0
+    handout = out / "handouts" / "plots_STUDENT.ipynb"
+    assert handout.is_file()
+    write(source, PASSING.replace("# </COGINST>\n", ""))
+    assert main(["build", str(source), "-o", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert "is never closed" in captured.err and f"removed {handout}" in captured.err
+    assert not handout.exists()
+    assert (out / "solutions" / "plots.ipynb").is_file()
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("---\njupyter: [unclosed\n---\n", "jupytext cannot read this notebook"),
+        ("", "not a Jupytext-markdown notebook"),
+    ],
+)
+def test_unreadable_source_fails_the_build_without_a_traceback(tmp_path, capsys, header, message):
+    source = write(tmp_path / "bad.md", header + "\nText.\n")
+    assert main(["build", str(source), "-o", str(tmp_path / "build")]) == 1
+    captured = capsys.readouterr()
+    assert f"{source}:" in captured.err and message in captured.err
+    assert f"FAILED {source}: cannot be read" in captured.out

@@ -6,13 +6,13 @@ from textwrap import dedent
 
 import pytest
 
+from handout.code_cells import strip_code
+from handout.markdown_cells import strip_markdown
 from handout.markers import (
     EMPTY_BODY,
     MARKDOWN_PLACEHOLDER,
     PLACEHOLDER,
     MarkerError,
-    strip_code,
-    strip_markdown,
 )
 
 
@@ -186,7 +186,7 @@ def test_magics_are_set_aside_not_stripped():
         ("#<COGINST>\nx = 1\n#</COGINST>", 1, "looks like a marker"),
         ("# <COGINTS>\nx = 1", 1, "looks like a marker"),
         ("# < COGINST >\nx = 1", 1, "looks like a marker"),
-        ("x = 1  # <COGNOTE>", 1, "not a code-cell marker"),
+        ("x = 1  # <COGNOTE>", 1, "belongs in markdown"),
         ("x = (1 +  # <COGLINE>\n     2)", 1, "no statement ends here"),
         ("def f(:\n    pass  # <COGLINE>", 1, "not valid Python"),
     ],
@@ -212,8 +212,8 @@ def test_instructor_note_disappears_without_trace():
     assert strip_markdown(text).source == "Before.\nAfter."
 
 
-def test_markdown_tags_in_code_spans_and_fences_are_content():
-    text = "Write `<COGINST>` in code.\n\n```\n<COGNOTE>\n```"
+def test_markdown_tags_in_inline_code_are_content():
+    text = "Write `<COGINST>` to open an answer and ``</COGINST>`` to close it.\n\n`# <COGLINE>`"
     assert strip_markdown(text).source == text
 
 
@@ -241,3 +241,111 @@ def test_code_marker_missing_its_hash_is_named(tag):
     with pytest.raises(MarkerError, match=f"'{tag}' is a marker without its '# '") as error:
         strip_code(cell)
     assert error.value.line == cell.split("\n").index(tag) + 1
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "!pip install secret_pkg  # <COGLINE>",
+        "%timeit model(batch)  # <COGLINE>",
+        "files = !ls secret  # <COGLINE>",
+        "%%bash\necho secret  # <COGLINE>",
+        "%%time\n%time f()  # <COGLINE>",
+    ],
+)
+def test_marker_on_a_magic_or_shell_line_is_refused(cell):
+    """A magic's comment cannot be told from its command: refuse rather than guess."""
+    with pytest.raises(MarkerError, match="markers work in Python code only"):
+        strip_code(cell)
+
+
+def test_magic_looking_lines_inside_strings_do_not_hide_markers():
+    cell = 'header = """\n%s"""\nanswer = "secret"  # <COGLINE>\nfooter = """\n!d"""'
+    result = strip_code(cell).source
+    assert "secret" not in result
+    assert result == f'header = """\n%s"""\n{PLACEHOLDER}\nfooter = """\n!d"""'
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["ok = (a\n      != b)", "np.mean?", "%%bash\necho hi", "%%time\nx = 1", "\n\n%time f()\n"],
+)
+def test_cells_with_magic_lookalikes_and_no_markers_are_left_alone(cell):
+    assert strip_code(cell).source == cell
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('x = ("secret")  # <COGSTUB> hint', "x = ...  # hint"),
+        ("(a, b) = (1, 2)  # <COGSTUB> unpack", "(a, b) = ...  # unpack"),
+        ("a = b = (c)  # <COGSTUB>", "a = b = ..."),
+        ("x: int = (\n    1\n)  # <COGSTUB> one", "x: int = ...  # one"),
+    ],
+)
+def test_stub_keeps_targets_written_any_way(line, expected):
+    assert strip_code(line).source == expected
+
+
+def test_stub_over_a_backslash_continuation():
+    assert strip_code('x = \\\n    "secret"  # <COGSTUB> hint').source == "x = ...  # hint"
+
+
+def test_emptied_case_body_gets_an_ellipsis():
+    cell = code(
+        """
+        match command:
+            case "go":
+                move()  # <COGLINE>
+            case _:
+                pass
+        """
+    )
+    result = strip_code(cell).source
+    assert compiles(result) and "move()" not in result
+
+
+@pytest.mark.parametrize("tag", ["# <CODINST>", "# <COGINS>", "# <COGINSTR>", "# </C0GINST>"])
+def test_misspelt_code_markers_are_refused(tag):
+    with pytest.raises(MarkerError, match="looks like a marker"):
+        strip_code(f"{tag}\nx = 1")
+
+
+def test_answer_caught_inside_inline_code_by_a_stray_backtick_is_refused():
+    """CommonMark pairs this stray backtick with the next one: the answer would show."""
+    text = "Press the ` key. <COGINST>secret</COGINST> then use `np.mean`."
+    with pytest.raises(MarkerError, match="inside inline code is shown to students"):
+        strip_markdown(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The model`s x.\n\n<COGINST>secret</COGINST>\n\nThen call `fit`.",
+        "Q \\` x <COGINST>secret</COGINST> and `x`",
+    ],
+)
+def test_answers_beside_stray_backticks_are_still_stripped(text):
+    result = strip_markdown(text).source
+    assert "secret" not in result and MARKDOWN_PLACEHOLDER in result
+
+
+@pytest.mark.parametrize("fence", ["```py", "```", "~~~python", "````python"])
+def test_code_markers_in_a_markdown_code_block_are_refused(fence):
+    """Jupytext leaves such fences in the markdown; their solution must not ship."""
+    closing = fence.rstrip("python").rstrip("py")
+    text = f"Example:\n\n{fence}\n# <COGINST>\nsecret = 1\n# </COGINST>\n{closing}"
+    with pytest.raises(MarkerError, match="code marker in a markdown cell") as error:
+        strip_markdown(text)
+    assert error.value.line == 4
+
+
+def test_markdown_answer_inside_a_code_block_is_stripped():
+    text = "````\n```\n````\n<COGINST>secret</COGINST>"
+    assert strip_markdown(text).source == "````\n```\n````\n" + MARKDOWN_PLACEHOLDER
+
+
+@pytest.mark.parametrize("text", ["<coginst>x</coginst>", "<COGINTS>x</COGINTS>", "COGNOTE"])
+def test_misspelt_markdown_markers_are_refused(text):
+    with pytest.raises(MarkerError, match="not a markdown marker"):
+        strip_markdown(text)

@@ -152,3 +152,29 @@ def test_region_across_a_cell_boundary_is_refused_naming_both_ends(
         f"{close_line}" in capsys.readouterr().err
     )
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("case", ["output-is-a-file", "output-below-a-file", "target-is-a-folder"])
+def test_unusable_output_paths_are_reported_and_nothing_is_written(tmp_path, capsys, case):
+    source = write(tmp_path / "lesson.md", LESSON)
+    (tmp_path / "afile").write_text("keep me")
+    (tmp_path / "out" / "lesson_STUDENT.ipynb").mkdir(parents=True)
+    output = {
+        "output-is-a-file": tmp_path / "afile",
+        "output-below-a-file": tmp_path / "afile" / "sub",
+        "target-is-a-folder": tmp_path / "out",
+    }[case]
+    assert main(["strip", str(source), "-o", str(output), "--force"]) == 1
+    err = capsys.readouterr().err
+    assert "nothing written" in err and "Traceback" not in err
+    assert (tmp_path / "afile").read_text() == "keep me"
+
+
+def test_nesting_error_names_both_lines_of_the_file(tmp_path, capsys):
+    text = LESSON.replace("answer = 42\n", "# <COGINST>\nanswer = 42\n")
+    source = write(tmp_path / "lesson.md", text)
+    assert main(["strip", str(source), "-o", str(tmp_path / "out")]) == 1
+    lines = text.split("\n")
+    first = lines.index("# <COGINST>") + 1
+    expected = f"{source}:{first + 1}: '# <COGINST>' inside the region opened at line {first}"
+    assert expected in capsys.readouterr().err

@@ -149,20 +149,44 @@ def _handouts(lessons: list[Lesson], out_dir: Path) -> tuple[dict[Path, str], li
     return written, errors
 
 
+def _write_all(files: dict[Path, str]) -> list[str]:
+    """Write each file atomically; return an error for each that could not be written."""
+    errors = []
+    for path, text in files.items():
+        try:
+            write_atomically(path, text)
+        except OSError as error:
+            errors.append(f"cannot write {path}: {error.strerror or error}")
+    return errors
+
+
+def _output_folder_problem(out_dir: Path) -> str | None:
+    for folder in (out_dir, *out_dir.parents):
+        if folder.exists():
+            return None if folder.is_dir() else f"{out_dir}: {folder} is a file, not a folder"
+    return None
+
+
 def _strip(lessons: list[Lesson], out_dir: Path, force: bool) -> int:
     handouts, errors = _handouts(lessons, out_dir)
+    problem = _output_folder_problem(out_dir)
+    errors += [problem] if problem else []
     if not force:
         errors += [
             f"{path} exists; pass --force to replace it" for path in handouts if path.exists()
         ]
+    errors += [f"{path} is a folder" for path in handouts if path.is_dir()]
     if errors:
         for error in errors:
             _fail(error)
         return _fail("nothing written")
-    for path, text in handouts.items():
-        write_atomically(path, text)
-        print(f"wrote {path}")
-    return 0
+    errors = _write_all(handouts)
+    for error in errors:
+        _fail(error)
+    for path in handouts:
+        if path.is_file() and not any(str(path) in error for error in errors):
+            print(f"wrote {path}")
+    return 1 if errors else 0
 
 
 def _check(lessons: list[Lesson], handout_dir: Path | None) -> int:
@@ -183,26 +207,44 @@ def _check(lessons: list[Lesson], handout_dir: Path | None) -> int:
 
 
 def _build(lessons: list[Lesson], out_dir: Path, cell_timeout: int) -> int:
-    """Write all handouts, then execute every solution; report each lesson on stdout."""
-    handouts, errors = _handouts(lessons, out_dir / "handouts")
-    for error in errors:
-        _fail(error)
-    for path, text in handouts.items():
-        write_atomically(path, text)
-    failed = bool(errors)
+    """Write every handout and execute every solution; report each lesson on stdout.
+
+    A lesson whose handout is refused still has its solution run (the report says why its
+    handout is missing), and a handout left from an earlier build is removed rather than
+    left to pass for current. A source jupytext cannot read is reported and skipped.
+    """
+    problem = _output_folder_problem(out_dir)
+    if problem:
+        return _fail(problem)
+    failed = False
     for lesson in lessons:
-        source = read_source(lesson.path)
+        handout = lesson.handout_path(out_dir / "handouts")
+        solution = lesson.solution_path(out_dir / "solutions")
+        try:
+            source = read_source(lesson.path)
+        except MarkerError as error:
+            failed = _fail(str(error)) or True
+            print(f"FAILED {lesson.path}: cannot be read (see the error above)")
+            continue
+        try:
+            files = {handout: nbformat.writes(make_handout(source)) + "\n"}
+        except MarkerError as error:
+            failed = _fail(str(error)) or True
+            files = {}
+            if handout.is_file():
+                handout.unlink()
+                _fail(f"removed {handout}, which no longer matched its source")
         print(f"running {lesson.path} ...", flush=True)
         execution = execute_solution(source, cell_timeout)
-        target = lesson.solution_path(out_dir / "solutions")
-        write_atomically(target, nbformat.writes(execution.notebook) + "\n")
-        handout = lesson.handout_path(out_dir / "handouts")
+        files[solution] = nbformat.writes(execution.notebook) + "\n"
+        errors = _write_all(files)
+        for error in errors:
+            failed = _fail(error) or True
         if execution.error:
-            failed = True
-            _fail(execution.error)
-            print(f"FAILED {lesson.path} after {execution.seconds:.1f} s; partial run: {target}")
-        else:
-            shown = handout if handout in handouts else "not written (see the error above)"
-            print(f"ok     {lesson.path} ran in {execution.seconds:.1f} s")
-            print(f"       executed solution: {target}\n       student handout:   {shown}")
+            failed = _fail(execution.error) or True
+            print(f"FAILED {lesson.path} after {execution.seconds:.1f} s; partial run: {solution}")
+            continue
+        shown = handout if handout in files and not errors else "not written (see the errors)"
+        print(f"ok     {lesson.path} ran in {execution.seconds:.1f} s")
+        print(f"       executed solution: {solution}\n       student handout:   {shown}")
     return 1 if failed else 0

@@ -10,9 +10,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from traitlets.config import Config
 
 from .source import Source
 from .student import KERNELSPEC
@@ -76,28 +76,48 @@ def execute_solution(source: Source, cell_timeout: int = DEFAULT_CELL_TIMEOUT) -
     with tempfile.TemporaryDirectory(prefix="handout-kernel-") as sockets:
         client = NotebookClient(
             notebook,
-            km=_kernel_manager(Path(sockets)),
+            config=_kernel_config(Path(sockets)),
+            kernel_name="python3",
+            # A timed-out kernel is still busy; asked to stop gracefully it prints a
+            # traceback when its sockets close under it. Outputs are in hand either way.
+            shutdown_kernel="immediate",
             timeout=cell_timeout,
             resources={"metadata": {"path": str(source.path.parent.resolve())}},
             on_cell_start=on_cell_start,
         )
         try:
-            client.execute()
+            client.execute(env=kernel_environment())
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as failure:
             error = _describe(source, current["index"], failure)
     return Execution(notebook, time.perf_counter() - started, error)
 
 
-def _kernel_manager(sockets: Path) -> KernelManager:
-    """A ``python3`` kernel that talks over local sockets in ``sockets`` where it can.
+def _kernel_config(sockets: Path) -> Config:
+    """Kernels that talk over local sockets in ``sockets`` where the system has them.
 
     Over Unix-domain sockets no other user of the machine can connect to the kernel, and
     the kernel has no reason to warn about unencrypted TCP. Windows has no such sockets,
-    so there the kernel uses TCP on loopback as Jupyter does by default.
+    so there the kernel uses TCP on loopback as Jupyter does by default. (nbclient makes
+    the kernel manager itself, so that it also shuts the kernel down and enforces the
+    cell timeout; the socket settings reach it through this configuration.)
     """
     if os.name == "nt":
-        return KernelManager(kernel_name="python3")
-    return KernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "kernel"))
+        return Config()
+    return Config({"KernelManager": {"transport": "ipc", "ip": str(sockets / "kernel")}})
+
+
+def kernel_environment() -> dict[str, str]:
+    """The environment for a lesson's kernel: this one, with data paths made absolute.
+
+    The kernel runs in the lesson's folder, so a relative ``DATASETS_HOME`` or local
+    ``DATASETS_MIRROR`` would otherwise mean another folder there than it does here.
+    """
+    env = dict(os.environ)
+    for name in ("DATASETS_HOME", "DATASETS_MIRROR"):
+        value = env.get(name)
+        if value and "://" not in value and not Path(value).expanduser().is_absolute():
+            env[name] = str(Path(value).resolve())
+    return env
 
 
 def _describe(source: Source, index: int | None, failure: Exception) -> str:

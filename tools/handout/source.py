@@ -79,7 +79,15 @@ def read_source(path: Path) -> Source:
             skipped + 1,
             str(path),
         )
-    notebook = jupytext.reads(body, fmt="md")
+    try:
+        notebook = jupytext.reads(body, fmt="md")
+    except Exception as error:  # jupytext raises many kinds (YAML, type errors) on bad headers
+        mark = getattr(error, "problem_mark", None)
+        line = skipped + mark.line + 1 if mark is not None else skipped + 1
+        reason = str(error).split("\n")[0]
+        raise MarkerError(
+            f"jupytext cannot read this notebook: {reason}", line, str(path)
+        ) from None
     lines = [line + skipped if line else None for line in _cell_lines(body, notebook.cells)]
     return Source(path, text, notebook, lines)
 

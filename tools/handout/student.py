@@ -14,14 +14,10 @@ from collections import Counter
 import nbformat
 from nbformat import NotebookNode
 
-from .markers import (
-    MarkerError,
-    UnclosedRegion,
-    find_marker,
-    python_view,
-    strip_code,
-    strip_markdown,
-)
+from .code_cells import find_code_marker, strip_code
+from .markdown_cells import find_markdown_marker, strip_markdown
+from .markers import MarkerError, UnclosedRegion
+from .python_view import python_view
 from .source import Source
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -138,12 +134,14 @@ def _cell_problem(cell: NotebookNode) -> str | None:
     """What is wrong with one handout cell, or None."""
     if cell.get("outputs") or cell.get("execution_count"):
         return "a code cell still has outputs"
-    if cell.cell_type == "code":
-        try:
-            compile(python_view(cell.source), "<handout cell>", "exec")
-        except SyntaxError as error:
-            return f"this cell would not be valid Python: {error.msg}"
-    marker = find_marker(cell.source, cell.cell_type)
-    if marker:
-        return f"marker text '{marker}' is still in this cell"
-    return None
+    if cell.cell_type != "code":
+        marker = find_markdown_marker(cell.source)
+        return marker and f"marker text '{marker}' is still in this cell"
+    try:
+        view = python_view(cell.source)
+        if view.text is not None:
+            compile(view.text, "<handout cell>", "exec")
+    except (SyntaxError, MarkerError) as error:
+        return f"this cell would not be valid Python: {getattr(error, 'msg', error)}"
+    marker = find_code_marker(cell.source)
+    return marker and f"marker text '{marker}' is still in this cell"
