@@ -44,3 +44,11 @@ def fashion_mirror() -> Path | None:
         if candidate.is_dir():
             return candidate
     return None
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        help="rewrite tests/data/goldens/*/expected_student.ipynb from the current tool",
+    )
