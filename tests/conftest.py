@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 from pathlib import Path
 
@@ -52,3 +54,21 @@ def pytest_addoption(parser):
         action="store_true",
         help="rewrite tests/data/goldens/*/expected_student.ipynb from the current tool",
     )
+
+
+@pytest.fixture(scope="session")
+def built_course(tmp_path_factory, data_home) -> tuple[Path, str]:
+    """The main job run once for the session: ``handout build notebooks -o <tmp>/build``.
+
+    Training a lesson's model takes minutes, so the tests that need executed lessons (the
+    lesson's own checks, the docs site) share this one run. Returns the build folder and
+    what the build printed.
+    """
+    from handout.cli import main
+
+    out = tmp_path_factory.mktemp("course") / "build"
+    capture = io.StringIO()
+    with contextlib.redirect_stdout(capture):
+        status = main(["build", str(REPO / "notebooks"), "-o", str(out)])
+    assert status == 0, capture.getvalue()
+    return out, capture.getvalue()

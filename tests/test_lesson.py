@@ -15,7 +15,6 @@ import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-from handout.cli import main
 from handout.files import Lesson
 from handout.source import read_source
 from handout.student import make_handout
@@ -82,11 +81,9 @@ def stream_text(cell) -> str:
 
 
 @pytest.mark.slow
-def test_build_runs_every_lesson_on_real_mnist(tmp_path, data_home, capsys):
+def test_build_runs_every_lesson_on_real_mnist(built_course):
     """The main job, end to end: handouts written, solutions executed with their figures."""
-    out = tmp_path / "build"
-    assert main(["build", str(LESSONS[0].parent), "-o", str(out)]) == 0
-    report = capsys.readouterr().out
+    out, report = built_course
     for path in LESSONS:
         lesson = Lesson(path, path.relative_to(LESSONS[0].parent))
         assert lesson.handout_path(out / "handouts").is_file()
