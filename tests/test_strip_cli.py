@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -178,3 +179,14 @@ def test_nesting_error_names_both_lines_of_the_file(tmp_path, capsys):
     first = lines.index("# <COGINST>") + 1
     expected = f"{source}:{first + 1}: '# <COGINST>' inside the region opened at line {first}"
     assert expected in capsys.readouterr().err
+
+
+def test_folders_pipes_and_broken_links_named_md_are_passed_over(tmp_path):
+    source = tmp_path / "src"
+    write(source / "lesson.md", LESSON)
+    (source / "folder.md").mkdir()
+    (source / "loop.md").symlink_to(source / "loop.md")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(source / "pipe.md")
+    assert main(["strip", str(source), "-o", str(tmp_path / "out")]) == 0
+    assert all_files(tmp_path / "out") == ["lesson_STUDENT.ipynb"]

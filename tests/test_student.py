@@ -69,3 +69,15 @@ def test_audit_refuses_a_handout_that_a_stripping_bug_let_a_solution_into(tmp_pa
         make_handout(read_source(source))
     assert main(["strip", str(source), "-o", str(tmp_path / "out")]) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_marker_text_in_cell_tags_is_refused(tmp_path):
+    text = SOURCE.replace('tags=["keep-me"]', 'tags=["<COGINST>secret</COGINST>"]')
+    with pytest.raises(LeakError, match="tag"):
+        make_handout(read_source(write(tmp_path / "lesson.md", text)))
+
+
+def test_cells_with_top_level_await_are_valid_handout_cells(tmp_path):
+    text = HEADER + "\n```python\nimport asyncio\nawait asyncio.sleep(0)\n```\n"
+    handout = make_handout(read_source(write(tmp_path / "lesson.md", text)))
+    assert "await asyncio.sleep(0)" in handout.cells[0].source

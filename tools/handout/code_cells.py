@@ -58,8 +58,8 @@ def _classify(comment: str, alone: bool, line: int) -> str | None:
     found = find_marker_like(text)
     if found is None:
         return None
-    if found.group(0) in ("<COGNOTE>", "</COGNOTE>"):
-        raise MarkerError(f"'{found.group(0)}' belongs in markdown, not in a code cell", line)
+    if found.text in ("<COGNOTE>", "</COGNOTE>"):
+        raise MarkerError(f"'{found.text}' belongs in markdown, not in a code cell", line)
     raise MarkerError(
         f"'{text}' looks like a marker but is not one; the code markers are "
         f"'{REGION_OPEN}', '{REGION_CLOSE}', '{LINE_MARKER}' and '{STUB_MARKER} hint'",
@@ -67,17 +67,41 @@ def _classify(comment: str, alone: bool, line: int) -> str | None:
     )
 
 
-def _statement_ending_on(tree: ast.AST, line: int, lines: list[str]) -> ast.stmt:
-    """The innermost statement that ends on ``line`` and starts a line of its own."""
-    candidates = [
-        node for node in ast.walk(tree) if isinstance(node, ast.stmt) and node.end_lineno == line
-    ]
-    candidates.sort(key=lambda node: (node.lineno, node.col_offset), reverse=True)
-    for node in candidates:
+def _statement_ending_on(tree: ast.AST, line: int, lines: list[str]) -> tuple[ast.stmt, int]:
+    """The innermost statement that ends on ``line`` and starts a line of its own.
+
+    Returns the statement and its first line, decorators included. A line holding several
+    statements (``a = 1; b = 2  # <COGLINE>``) is refused: which one is the solution?
+    """
+    statements = [node for node in ast.walk(tree) if isinstance(node, ast.stmt)]
+    ending = [node for node in statements if node.end_lineno == line]
+    ending.sort(key=lambda node: (node.lineno, node.col_offset), reverse=True)
+    for node in ending:
         start = lines[node.lineno - 1]
-        if len(start.encode()) - len(start.lstrip().encode()) == node.col_offset:
-            return node
+        if len(start.encode()) - len(start.lstrip().encode()) != node.col_offset:
+            continue
+        decorators = getattr(node, "decorator_list", [])
+        first = min([node.lineno] + [decorator.lineno for decorator in decorators])
+        sharing = [
+            other
+            for other in statements
+            if other is not node
+            and other.lineno <= line
+            and other.end_lineno >= first
+            and not (other.lineno <= first and other.end_lineno >= line)  # encloses it
+            and not _inside(other, node)
+        ]
+        if sharing:
+            raise MarkerError(
+                "this line holds more than one statement; put the marked one on a line of its own",
+                line,
+            )
+        return node, first
     raise MarkerError("a trailing marker must end a statement, and no statement ends here", line)
+
+
+def _inside(inner: ast.AST, outer: ast.AST) -> bool:
+    return any(node is inner for node in ast.walk(outer))
 
 
 def _text(lines: list[str], start: tuple[int, int], end: tuple[int, int]) -> str:
@@ -137,13 +161,13 @@ def _spans(view: str, lines: list[str]) -> list[_Span]:
         elif kind == LINE_MARKER and alone:
             spans.append(_Span(line, line, [_indent(lines[line - 1]) + PLACEHOLDER]))
         elif kind == LINE_MARKER:
-            node = _statement_ending_on(tree, line, lines)
-            spans.append(_Span(node.lineno, line, [_indent(lines[node.lineno - 1]) + PLACEHOLDER]))
+            _, first = _statement_ending_on(tree, line, lines)
+            spans.append(_Span(first, line, [_indent(lines[first - 1]) + PLACEHOLDER]))
         else:
-            node = _statement_ending_on(tree, line, lines)
+            node, first = _statement_ending_on(tree, line, lines)
             hint = comment.rstrip()[len(STUB_MARKER) :].strip()
             replacement = _stub_replacement(node, lines, hint, line)
-            spans.append(_Span(node.lineno, line, replacement, is_stub=True))
+            spans.append(_Span(first, line, replacement, is_stub=True))
     if open_line is not None:
         message = f"'{REGION_OPEN}' is never closed; add '{REGION_CLOSE}' in the same cell"
         raise UnclosedRegion(message, open_line, REGION_CLOSE)
@@ -207,7 +231,8 @@ def strip_code(source: str) -> StrippedCell:
         student += span.replacement
         if span.empty_body_indent is not None:
             student.append(span.empty_body_indent + EMPTY_BODY)
-        removed += lines[span.first - 1 : span.last]
+        taken = lines[span.first - 1 : span.last]
+        removed += [text for text in taken if text not in span.replacement]
         line = span.last + 1
     student += lines[line - 1 :]
     return StrippedCell("\n".join(student), removed, had_markers=True)
@@ -230,5 +255,5 @@ def find_code_marker(source: str) -> str | None:
     for _, _, comment in comments(view.text):
         found = find_marker_like(comment)
         if found:
-            return found.group(0)
+            return found.text
     return None

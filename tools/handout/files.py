@@ -59,9 +59,15 @@ def find_lessons(paths: list[Path]) -> list[Lesson]:
         elif path.is_dir():
             for found in sorted(path.rglob("*.md")):
                 relative = found.relative_to(path)
-                if any(part.startswith(".") for part in relative.parts):
-                    continue
-                if not is_jupytext_markdown(found.read_text(encoding="utf-8", errors="replace")):
+                if any(part.startswith(".") for part in relative.parts) or not found.is_file():
+                    continue  # hidden, or a folder, pipe or broken link that happens to end in .md
+                try:
+                    head = found.read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    head = (
+                        "---\njupyter:\n---\n"  # unreadable: keep it, so that reading fails loudly
+                    )
+                if not is_jupytext_markdown(head):
                     logger.info("skipping %s: not a Jupytext notebook", found)
                     continue
                 lessons.append(Lesson(found, relative))

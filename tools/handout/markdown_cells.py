@@ -99,9 +99,18 @@ def code_spans(text: str) -> list[tuple[int, int]]:
 
 
 def mask_code_spans(text: str) -> str:
-    """Blank out inline code spans, keeping every offset and line break in place."""
+    """Blank out inline code spans that hold nothing but marker text, keeping every offset.
+
+    Only such a span (`` `<COGINST>` ``, `` `# <COGLINE>` ``) makes its marker content: any
+    other span may have paired with a stray backtick, and what it covers is still read for
+    markers.
+    """
     masked = list(text)
     for first, last in code_spans(text):
+        inside = text[first:last].strip("`").strip()
+        found = find_marker_like(inside)
+        if found is None or inside.removeprefix("#").strip() != found.text:
+            continue
         for offset in range(first, last):
             if masked[offset] != "\n":
                 masked[offset] = " "
@@ -138,18 +147,18 @@ def _whole_lines(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _check_spelling(source: str, masked: str) -> None:
     for found in iter_marker_like(masked):
-        line = _line_of(source, found.start())
-        if _TAG.fullmatch(found.group(0)):
-            prefix = masked[masked.rfind("\n", 0, found.start()) + 1 : found.start()]
+        line = _line_of(source, found.start)
+        if _TAG.fullmatch(found.text):
+            prefix = masked[masked.rfind("\n", 0, found.start) + 1 : found.start]
             if prefix.strip() == "#":
                 raise MarkerError(
-                    f"'# {found.group(0)}' is a code marker in a markdown cell; in markdown "
-                    f"write {found.group(0)} alone, or make this a ```python code cell",
+                    f"'# {found.text}' is a code marker in a markdown cell; in markdown "
+                    f"write {found.text} alone, or make this a ```python code cell",
                     line,
                 )
             continue
         raise MarkerError(
-            f"'{found.group(0)}' is not a markdown marker; markdown takes "
+            f"'{found.text}' is not a markdown marker; markdown takes "
             "<COGINST>...</COGINST> and <COGNOTE>...</COGNOTE> (code markers belong in "
             "code cells; a ```py or bare ``` fence is markdown to jupytext, use ```python)",
             line,
@@ -215,4 +224,4 @@ def _tidy(student: str, source: str) -> str:
 def find_markdown_marker(source: str) -> str | None:
     """Marker-like text in a markdown cell outside inline code spans, else None."""
     found = find_marker_like(mask_code_spans(source))
-    return found.group(0) if found else None
+    return found.text if found else None

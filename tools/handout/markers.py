@@ -18,6 +18,7 @@ notebook layer turns them into lines of the ``.md`` file.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 PLACEHOLDER = "# STUDENT CODE HERE"
@@ -49,28 +50,70 @@ def _distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-def iter_marker_like(text: str) -> list[re.Match]:
+# Letters from other scripts that look like Latin ones, as far as marker names need.
+_LOOK_ALIKES = str.maketrans(
+    "АВСЕНІЈКМОРЅТХУаеорсѕхуіјΑΒΕΗΙΚΜΝΟΡΤΧΥΖονɡ",
+    "ABCEHIJKMOPSTXYaeopcsxyijABEHIKMNOPTXYZovg",
+)
+
+
+@dataclass(frozen=True)
+class MarkerLike:
+    """Marker-like text: ``text`` as written, at ``start``:``end`` of the text searched."""
+
+    text: str
+    start: int
+    end: int
+
+
+def _skeleton(text: str) -> tuple[str, list[int]]:
+    """``text`` as a reader sees it, and where each of its characters came from.
+
+    Compatibility forms (full-width, mathematical letters) become plain letters, look-alike
+    letters of other scripts become Latin ones, and invisible characters (zero-width
+    spaces, soft hyphens, combining marks) are dropped.
+    """
+    letters, origin = [], []
+    for offset, character in enumerate(text):
+        for plain in unicodedata.normalize("NFKD", character):
+            if unicodedata.category(plain) in ("Cf", "Mn", "Me"):
+                continue
+            letters.append(plain.translate(_LOOK_ALIKES))
+            origin.append(offset)
+    return "".join(letters), origin
+
+
+def iter_marker_like(text: str) -> list[MarkerLike]:
     """Everything in ``text`` that a reader could take for a marker, in order.
 
     That is any ``<tag>`` or ``</tag>`` whose name is at most two letters away from a
-    marker's name, whatever its case and spacing (``<coginst>``, ``< COGINST >``,
-    ``<CODINST>``, ``<COGINTS>``), and a marker's name written bare (``COGINST``). Exact
-    markers are found too: callers check those first.
+    marker's name, whatever its case, spacing or script (``<coginst>``, ``< COGINST >``,
+    ``<CODINST>``, ``<COGINTS>``, a zero-width space or a Cyrillic С inside), and a
+    marker's name written bare (``COGINST``). Exact markers are found too: callers check
+    those first, and anything else found is a near-miss to refuse.
     """
+    if text.isascii():
+        skeleton, origin = text, range(len(text))
+    else:
+        skeleton, origin = _skeleton(text)
     tags = [
-        found
-        for found in _TAG_LIKE.finditer(text)
+        (found.start(), found.end())
+        for found in _TAG_LIKE.finditer(skeleton)
         if any(_distance(found.group(1).lower(), name) <= 2 for name in _NAMES)
     ]
     words = [
-        found
-        for found in _WORD_LIKE.finditer(text)
-        if not any(tag.start() <= found.start() < tag.end() for tag in tags)
+        (found.start(), found.end())
+        for found in _WORD_LIKE.finditer(skeleton)
+        if not any(start <= found.start() < end for start, end in tags)
     ]
-    return sorted(tags + words, key=lambda found: found.start())
+    found = []
+    for start, end in sorted(tags + words):
+        first, last = origin[start], origin[end - 1] + 1
+        found.append(MarkerLike(text[first:last], first, last))
+    return found
 
 
-def find_marker_like(text: str) -> re.Match | None:
+def find_marker_like(text: str) -> MarkerLike | None:
     """The first of :func:`iter_marker_like`, or None."""
     found = iter_marker_like(text)
     return found[0] if found else None
@@ -108,7 +151,7 @@ class MarkerError(ValueError):
     @property
     def message(self) -> str:
         """The message with its related line filled in."""
-        return self.template.format(related=self.related)
+        return self.template.replace("{related}", str(self.related))
 
     def located(self, path: str, first_line: int | None) -> MarkerError:
         """Return this error with its cell lines turned into lines of ``path``."""

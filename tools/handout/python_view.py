@@ -95,7 +95,7 @@ def marker_on_magic_line(source: str, view: PythonView) -> MarkerError | None:
         if found:
             where = "a cell magic's body" if view.text is None else "an IPython magic's line"
             return MarkerError(
-                f"'{found.group(0)}' on {where}: markers work in Python code only; put the "
+                f"'{found.text}' on {where}: markers work in Python code only; put the "
                 "magic or shell command on a line of its own",
                 number,
             )

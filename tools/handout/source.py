@@ -65,9 +65,13 @@ def read_source(path: Path) -> Source:
         If the file is not UTF-8 or has no Jupytext header (``---`` / ``jupyter:`` / ``---``).
     """
     try:
-        text = path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
+    except OSError as error:
+        raise MarkerError(f"cannot be read: {error.strerror or error}", None, str(path)) from None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        line = data[: error.start].count(b"\n") + 1
         raise MarkerError("not UTF-8 text", line, str(path)) from error
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     body = text.lstrip("\n")

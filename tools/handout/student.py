@@ -8,6 +8,7 @@ come from the cell's position, so the same source always gives the same bytes.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import Counter
 
@@ -16,7 +17,7 @@ from nbformat import NotebookNode
 
 from .code_cells import find_code_marker, strip_code
 from .markdown_cells import find_markdown_marker, strip_markdown
-from .markers import MarkerError, UnclosedRegion
+from .markers import MarkerError, UnclosedRegion, find_marker_like
 from .python_view import python_view
 from .source import Source
 
@@ -134,13 +135,16 @@ def _cell_problem(cell: NotebookNode) -> str | None:
     """What is wrong with one handout cell, or None."""
     if cell.get("outputs") or cell.get("execution_count"):
         return "a code cell still has outputs"
+    for tag in cell.metadata.get("tags", []):
+        if find_marker_like(tag):
+            return f"marker text in the cell's tag {tag!r}"
     if cell.cell_type != "code":
         marker = find_markdown_marker(cell.source)
         return marker and f"marker text '{marker}' is still in this cell"
     try:
         view = python_view(cell.source)
         if view.text is not None:
-            compile(view.text, "<handout cell>", "exec")
+            compile(view.text, "<handout cell>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     except (SyntaxError, MarkerError) as error:
         return f"this cell would not be valid Python: {getattr(error, 'msg', error)}"
     marker = find_code_marker(cell.source)
