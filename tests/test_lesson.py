@@ -16,10 +16,11 @@ import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
 from handout.files import Lesson
+from handout.markers import PLACEHOLDER
 from handout.source import read_source
 from handout.student import make_handout
 
-from conftest import LESSONS, lesson_id
+from conftest import LESSONS, REPO, lesson_id
 
 # Lines so plain that a handout may share them with a solution.
 TRIVIAL = re.compile(r"[\W_]*|else:|try:|pass|return|\.\.\.")
@@ -97,16 +98,45 @@ def test_build_runs_every_lesson_on_real_mnist(built_course):
             check_lenet(executed)
 
 
+def pngs(cell) -> list[bytes]:
+    return [
+        base64.b64decode(out.data["image/png"])
+        for out in cell.get("outputs", [])
+        if out.output_type in ("display_data", "execute_result")
+        and "image/png" in out.get("data", {})
+    ]
+
+
 def check_lenet(executed) -> None:
-    """A full epoch reaches the accuracy the lesson promises, and the curves are an image."""
+    """A full epoch reaches the accuracy the lesson promises; curves and grids are images."""
     training = next(c for c in executed.cells if "test accuracy" in stream_text(c))
     accuracies = [float(a) for a in re.findall(r"test accuracy (\d\.\d+)", stream_text(training))]
     assert len(accuracies) == 1
     assert accuracies[0] >= 0.95
-    pngs = [
-        base64.b64decode(out.data["image/png"])
-        for out in training.outputs
-        if out.output_type in ("display_data", "execute_result")
-        and "image/png" in out.get("data", {})
-    ]
-    assert pngs and all(png.startswith(b"\x89PNG\r\n\x1a\n") for png in pngs)
+    curves = pngs(training)
+    assert curves and all(png.startswith(b"\x89PNG\r\n\x1a\n") for png in curves)
+    code = [cell for cell in executed.cells if cell.cell_type == "code"]
+    predictions, failures = code[-2], code[-1]
+    assert len(pngs(predictions)) == 1 and len(pngs(failures)) == 1
+    (wrong,) = re.findall(r"(\d+) of 10000 test images are misclassified", stream_text(failures))
+    assert abs(int(wrong) / 10000 - (1 - accuracies[0])) < 0.002
+    assert all("Warning" not in stream_text(cell) for cell in code)
+
+
+def test_handout_runs_until_the_first_exercise(data_home, tmp_path):
+    """A student who runs the handout top to bottom meets no error before an exercise."""
+    from nbclient import NotebookClient
+
+    from handout.execute import kernel_environment
+
+    path = REPO / "notebooks" / "lenet_mnist.md"
+    handout = make_handout(read_source(path))
+    client = NotebookClient(handout, timeout=600, kernel_name="python3", allow_errors=True)
+    client.execute(env=kernel_environment(), cwd=str(tmp_path))
+    code = [cell for cell in handout.cells if cell.cell_type == "code"]
+    first_exercise = next(i for i, cell in enumerate(code) if PLACEHOLDER in cell.source)
+    assert first_exercise > 3
+    for cell in code[:first_exercise]:
+        assert not [out for out in cell.outputs if out.output_type == "error"], cell.source
+    checked = [cell for cell in code if "check_accuracy(accuracy)" in cell.source]
+    assert checked and stream_text(checked[0]).startswith("\u2718 accuracy returned None")

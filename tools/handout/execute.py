@@ -107,12 +107,13 @@ def _kernel_config(sockets: Path) -> Config:
 
 
 def kernel_environment() -> dict[str, str]:
-    """The environment for a lesson's kernel: this one, with data paths made absolute.
+    """The environment for a lesson's kernel: this one, headless, with data paths absolute.
 
     The kernel runs in the lesson's folder, so a relative ``DATASETS_HOME`` or local
     ``DATASETS_MIRROR`` would otherwise mean another folder there than it does here.
     """
     env = dict(os.environ)
+    env["HANDOUT_HEADLESS"] = "1"  # lessons show still images rather than live widgets
     for name in ("DATASETS_HOME", "DATASETS_MIRROR"):
         value = env.get(name)
         if value and "://" not in value and not Path(value).expanduser().is_absolute():

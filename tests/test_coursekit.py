@@ -1,0 +1,115 @@
+"""The lesson's self-checks pass on right answers and say what is wrong on wrong ones,
+without giving the answer away; and the plotting set-up is quiet where it cannot be live."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from mygrad.nnet.activations import relu
+from mygrad.nnet.initializers import glorot_uniform
+from mygrad.nnet.layers import max_pool
+from mynn.layers.conv import conv
+from mynn.layers.dense import dense
+from mynn.optimizers.sgd import SGD
+
+from coursekit import checks, plotting
+
+
+class LeNet:
+    """A right answer to the lesson's model exercise, written apart from the lesson."""
+
+    def __init__(self, d1_inputs=250):
+        init = {"weight_initializer": glorot_uniform, "weight_kwargs": {"gain": np.sqrt(2)}}
+        self.layers = (
+            conv(1, 20, 5, 5, **init),
+            conv(20, 10, 5, 5, **init),
+            dense(d1_inputs, 20, **init),
+            dense(20, 10, **init),
+        )
+
+    def __call__(self, x):
+        conv1, conv2, dense1, dense2 = self.layers
+        x = max_pool(relu(conv1(x)), (2, 2), 2)
+        x = max_pool(relu(conv2(x)), (2, 2), 2)
+        return dense2(relu(dense1(x.reshape(x.shape[0], -1))))
+
+    @property
+    def parameters(self):
+        return [p for layer in self.layers for p in layer.parameters]
+
+
+def right_accuracy(predictions, truth):
+    return np.mean(np.argmax(predictions, axis=1) == truth)
+
+
+def test_checks_pass_on_right_answers(capsys):
+    np.random.seed(0)
+    model = LeNet()
+    optimizer = SGD(model.parameters, learning_rate=0.01, momentum=0.9)
+    images = np.random.rand(8, 1, 32, 32).astype(np.float32)
+    labels = np.arange(8) % 10
+    before = [np.copy(p.data) for p in model.parameters]
+    assert checks.check_accuracy(right_accuracy)
+    assert checks.check_model(model)
+    assert checks.check_parameters(model)
+    assert checks.check_training_step(model, optimizer, images, labels)
+    assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters, strict=True))
+    assert capsys.readouterr().out.count(checks.PASS) == 4
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (lambda p, t: None, "returned None"),
+        (lambda p, t: np.argmax(p, axis=1) == t, "one number"),
+        (lambda p, t: np.mean(np.argmax(p, axis=0)[:2] == t[:2]), "where"),
+        (lambda p, t: np.mean(np.asarray(p).argmax(axis=1) != t), "where"),
+    ],
+)
+def test_wrong_accuracy_is_named_without_the_answer(wrong, message, capsys):
+    assert not checks.check_accuracy(wrong)
+    out = capsys.readouterr().out
+    assert out.startswith(checks.FAIL) and message in out
+    assert "argmax" not in out and "np.mean" not in out
+
+
+def test_wrong_model_shapes_and_parameter_lists_are_named(capsys):
+    class Flat(LeNet):
+        def __call__(self, x):
+            return super().__call__(x).reshape(-1)
+
+    class Missing(LeNet):
+        @property
+        def parameters(self):
+            return super().parameters[:6]
+
+    assert not checks.check_model(Flat())
+    assert not checks.check_parameters(Missing())
+    assert not checks.check_parameters(LeNet(d1_inputs=160))
+    out = capsys.readouterr().out
+    assert (
+        "expected (1, 10)" in out and "lists 6 tensors" in out and "input and output sizes" in out
+    )
+    assert "10,760" not in out
+
+
+def test_training_step_that_changes_nothing_is_caught(capsys):
+    model = LeNet()
+    optimizer = SGD(LeNet().parameters, learning_rate=0.01)  # another model's parameters
+    images, labels = np.random.rand(4, 1, 32, 32).astype(np.float32), np.arange(4)
+    assert not checks.check_training_step(model, optimizer, images, labels)
+    assert "did not lower the loss" in capsys.readouterr().out
+
+
+def test_still_image_plots_raise_no_live_plotting_warning():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plotter, fig, _ = plotting.create_plot(["loss", "accuracy"])
+    plotter.set_train_batch({"loss": 1.0, "accuracy": 0.5}, batch_size=1)
+    plotter.plot()
+    assert fig.axes and not plotting.is_live()

@@ -1,0 +1,145 @@
+"""Self-checks for the LeNet lesson: each says what is right, or what is wrong, and never
+gives the answer away. Each prints its verdict and returns True when the work passes.
+
+They test behaviour on small inputs of their own, so they work on any correct solution,
+not only the instructor's.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+PASS, FAIL = "\u2714", "\u2718"
+
+
+def _report(ok: bool, message: str) -> bool:
+    print(f"{PASS if ok else FAIL} {message}")
+    return ok
+
+
+def check_accuracy(accuracy) -> bool:
+    """Check an ``accuracy(predictions, truth)`` function on a few known cases.
+
+    Returns
+    -------
+    bool
+        Whether every case gave the right fraction.
+    """
+    import mygrad as mg
+
+    scores = np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7], [0.6, 0.4]])
+    cases = [
+        (scores, np.array([1, 0, 1, 0]), 1.0, "all four predictions right"),
+        (scores, np.array([1, 0, 0, 0]), 0.75, "three of four right"),
+        (scores, np.array([0, 1, 0, 1]), 0.0, "none right"),
+        (mg.Tensor(scores), np.array([1, 1, 1, 1]), 0.5, "scores given as a mygrad Tensor"),
+    ]
+    for predictions, truth, expected, what in cases:
+        try:
+            got = accuracy(predictions, truth)
+        except Exception as error:  # a student's code may raise anything
+            return _report(False, f"accuracy raised {type(error).__name__}: {error} ({what})")
+        if got is None:
+            return _report(False, "accuracy returned None: did you forget to return the result?")
+        if not np.isscalar(got) and np.ndim(got) != 0:
+            return _report(False, f"accuracy should return one number, got shape {np.shape(got)}")
+        if not np.isclose(float(got), expected):
+            return _report(
+                False, f"accuracy gave {float(got):.2f} where {expected:.2f} is right ({what})"
+            )
+    return _report(True, "accuracy is right on every case")
+
+
+def check_model(model, num_classes: int = 10) -> bool:
+    """Check that a model maps a batch of (1, 32, 32) images to one score per class.
+
+    Returns
+    -------
+    bool
+        Whether the output has shape (N, num_classes) for batches of several sizes.
+    """
+    import mygrad as mg
+
+    for batch in (1, 3):
+        images = np.zeros((batch, 1, 32, 32), dtype=np.float32)
+        try:
+            with mg.no_autodiff:
+                scores = model(images)
+        except Exception as error:
+            return _report(False, f"the forward pass raised {type(error).__name__}: {error}")
+        if scores is None:
+            return _report(False, "the forward pass returned None: return the dense layer's output")
+        shape = np.shape(scores)
+        if shape != (batch, num_classes):
+            return _report(
+                False,
+                f"a batch of {batch} image(s) gave scores of shape {shape}; "
+                f"expected ({batch}, {num_classes}): one score per class for each image",
+            )
+    return _report(True, f"the model gives one score per class ({num_classes}) for each image")
+
+
+def check_parameters(model, expected: int = 10_760) -> bool:
+    """Check that ``model.parameters`` lists every weight and bias of the four layers.
+
+    The default count is that of the lesson's LeNet (f1=20, f2=10, d1=20, ten classes).
+
+    Returns
+    -------
+    bool
+        Whether the parameters are distinct tensors holding the expected number of values.
+    """
+    parameters = model.parameters
+    if parameters is None:
+        return _report(False, "model.parameters returned None: return a list of the tensors")
+    parameters = list(parameters)
+    if len({id(p) for p in parameters}) != len(parameters):
+        return _report(False, "model.parameters lists a tensor twice")
+    if len(parameters) != 8:
+        return _report(
+            False,
+            f"model.parameters lists {len(parameters)} tensors; four layers with a weight "
+            "and a bias each have 8",
+        )
+    count = sum(int(np.prod(p.shape)) for p in parameters)
+    if count != expected:
+        return _report(
+            False,
+            f"the parameters hold {count:,} values, not what this LeNet needs; check each "
+            "layer's input and output sizes (the first dense layer's input especially)",
+        )
+    return _report(True, f"model.parameters lists all 8 weights and biases ({count:,} values)")
+
+
+def check_training_step(model, optimizer, images, labels) -> bool:
+    """Check that one optimizer step on a batch lowers the loss on that batch.
+
+    Works on copies: the model and optimizer passed in are not changed.
+
+    Returns
+    -------
+    bool
+        Whether the loss went down.
+    """
+    import mygrad as mg
+    from mygrad.nnet.losses import softmax_crossentropy
+
+    model, optimizer = copy.deepcopy((model, optimizer))
+    try:
+        loss = softmax_crossentropy(model(images), labels)
+        loss.backward()
+        optimizer.step()
+        with mg.no_autodiff:
+            after = softmax_crossentropy(model(images), labels)
+    except Exception as error:
+        return _report(False, f"one training step raised {type(error).__name__}: {error}")
+    before, after = float(loss.item()), float(np.asarray(after).item())
+    if not after < before:
+        return _report(
+            False,
+            f"one step did not lower the loss ({before:.4f} -> {after:.4f}); does the "
+            "optimizer hold the model's parameters, and does the loss reach them?",
+        )
+    return _report(True, f"one training step lowers the loss ({before:.4f} -> {after:.4f})")
