@@ -51,12 +51,13 @@ def test_checks_pass_on_right_answers(capsys):
     images = np.random.rand(8, 1, 32, 32).astype(np.float32)
     labels = np.arange(8) % 10
     before = [np.copy(p.data) for p in model.parameters]
-    assert checks.check_accuracy(right_accuracy)
-    assert checks.check_model(model)
-    assert checks.check_parameters(model)
-    assert checks.check_training_step(model, optimizer, images, labels)
+    checks.check_accuracy(right_accuracy)
+    checks.check_model(model)
+    checks.check_parameters(model)
+    checks.check_training_step(model, optimizer, images, labels)
     assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters, strict=True))
-    assert capsys.readouterr().out.count(checks.PASS) == 4
+    out = capsys.readouterr().out
+    assert out.count(checks.PASS) == 4 and checks.FAIL not in out
 
 
 @pytest.mark.parametrize(
@@ -69,7 +70,7 @@ def test_checks_pass_on_right_answers(capsys):
     ],
 )
 def test_wrong_accuracy_is_named_without_the_answer(wrong, message, capsys):
-    assert not checks.check_accuracy(wrong)
+    checks.check_accuracy(wrong)
     out = capsys.readouterr().out
     assert out.startswith(checks.FAIL) and message in out
     assert "argmax" not in out and "np.mean" not in out
@@ -85,10 +86,11 @@ def test_wrong_model_shapes_and_parameter_lists_are_named(capsys):
         def parameters(self):
             return super().parameters[:6]
 
-    assert not checks.check_model(Flat())
-    assert not checks.check_parameters(Missing())
-    assert not checks.check_parameters(LeNet(d1_inputs=160))
+    checks.check_model(Flat())
+    checks.check_parameters(Missing())
+    checks.check_parameters(LeNet(d1_inputs=160))
     out = capsys.readouterr().out
+    assert out.count(checks.FAIL) == 3 and checks.PASS not in out
     assert (
         "expected (1, 10)" in out and "lists 6 tensors" in out and "input and output sizes" in out
     )
@@ -99,8 +101,9 @@ def test_training_step_that_changes_nothing_is_caught(capsys):
     model = LeNet()
     optimizer = SGD(LeNet().parameters, learning_rate=0.01)  # another model's parameters
     images, labels = np.random.rand(4, 1, 32, 32).astype(np.float32), np.arange(4)
-    assert not checks.check_training_step(model, optimizer, images, labels)
-    assert "did not lower the loss" in capsys.readouterr().out
+    checks.check_training_step(model, optimizer, images, labels)
+    out = capsys.readouterr().out
+    assert out.startswith(checks.FAIL) and "did not lower the loss" in out
 
 
 def test_still_image_plots_raise_no_live_plotting_warning():

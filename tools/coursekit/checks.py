@@ -1,5 +1,6 @@
 """Self-checks for the LeNet lesson: each says what is right, or what is wrong, and never
-gives the answer away. Each prints its verdict and returns True when the work passes.
+gives the answer away. Each prints its verdict (a tick or a cross, then why) and returns
+nothing, so that a notebook cell shows the verdict alone.
 
 They test behaviour on small inputs of their own, so they work on any correct solution,
 not only the instructor's.
@@ -14,19 +15,12 @@ import numpy as np
 PASS, FAIL = "\u2714", "\u2718"
 
 
-def _report(ok: bool, message: str) -> bool:
+def _report(ok: bool, message: str) -> None:
     print(f"{PASS if ok else FAIL} {message}")
-    return ok
 
 
-def check_accuracy(accuracy) -> bool:
-    """Check an ``accuracy(predictions, truth)`` function on a few known cases.
-
-    Returns
-    -------
-    bool
-        Whether every case gave the right fraction.
-    """
+def check_accuracy(accuracy) -> None:
+    """Check an ``accuracy(predictions, truth)`` function on a few known cases."""
     import mygrad as mg
 
     scores = np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7], [0.6, 0.4]])
@@ -52,14 +46,8 @@ def check_accuracy(accuracy) -> bool:
     return _report(True, "accuracy is right on every case")
 
 
-def check_model(model, num_classes: int = 10) -> bool:
-    """Check that a model maps a batch of (1, 32, 32) images to one score per class.
-
-    Returns
-    -------
-    bool
-        Whether the output has shape (N, num_classes) for batches of several sizes.
-    """
+def check_model(model, num_classes: int = 10) -> None:
+    """Check that a model maps a batch of (1, 32, 32) images to one score per class."""
     import mygrad as mg
 
     for batch in (1, 3):
@@ -81,15 +69,10 @@ def check_model(model, num_classes: int = 10) -> bool:
     return _report(True, f"the model gives one score per class ({num_classes}) for each image")
 
 
-def check_parameters(model, expected: int = 10_760) -> bool:
+def check_parameters(model, expected: int = 10_760) -> None:
     """Check that ``model.parameters`` lists every weight and bias of the four layers.
 
     The default count is that of the lesson's LeNet (f1=20, f2=10, d1=20, ten classes).
-
-    Returns
-    -------
-    bool
-        Whether the parameters are distinct tensors holding the expected number of values.
     """
     parameters = model.parameters
     if parameters is None:
@@ -113,15 +96,10 @@ def check_parameters(model, expected: int = 10_760) -> bool:
     return _report(True, f"model.parameters lists all 8 weights and biases ({count:,} values)")
 
 
-def check_training_step(model, optimizer, images, labels) -> bool:
+def check_training_step(model, optimizer, images, labels) -> None:
     """Check that one optimizer step on a batch lowers the loss on that batch.
 
     Works on copies: the model and optimizer passed in are not changed.
-
-    Returns
-    -------
-    bool
-        Whether the loss went down.
     """
     import mygrad as mg
     from mygrad.nnet.losses import softmax_crossentropy
