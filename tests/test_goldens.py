@@ -36,3 +36,21 @@ def test_image_referenced_only_inside_a_removed_answer_is_gone():
     handout = make_handout(read_source(GOLDENS / "every_marker" / "instructor.md"))
     assert "answer_histogram.png" not in nbformat.writes(handout)
     assert all("attachments" not in cell for cell in handout.cells)
+
+
+def test_solution_notebook_keeps_every_answer_and_drops_markers_and_notes(tmp_path):
+    from handout.cli import main
+
+    assert main(["solution", str(GOLDENS), "-o", str(tmp_path)]) == 0
+    strings = nbformat.read(tmp_path / "magics_and_strings/instructor_SOLUTION.ipynb", 4)
+    code = [cell.source for cell in strings.cells if cell.cell_type == "code"]
+    assert code[0] == (
+        '%matplotlib inline\n!echo "set-up"\n'
+        'template = "# <COGINST> stays: it is inside a string"\nanswer = template.upper()'
+    )
+    assert code[1] == "%%time\ntotal = sum(range(10))"
+    solved = nbformat.writes(nbformat.read(tmp_path / "every_marker/instructor_SOLUTION.ipynb", 4))
+    assert "2.0, a float." in solved and "answer_histogram.png" in solved
+    assert "scale: float = 1 / 255" in solved and "mean = pixels.mean()" in solved
+    assert "quiz is on Friday" not in solved and "COG" not in solved
+    assert "the factor that maps 255 to 1" not in solved

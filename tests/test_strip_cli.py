@@ -190,3 +190,10 @@ def test_folders_pipes_and_broken_links_named_md_are_passed_over(tmp_path):
         os.mkfifo(source / "pipe.md")
     assert main(["strip", str(source), "-o", str(tmp_path / "out")]) == 0
     assert all_files(tmp_path / "out") == ["lesson_STUDENT.ipynb"]
+
+
+def test_solution_command_refuses_what_strip_refuses(tmp_path, capsys):
+    bad = write(tmp_path / "bad.md", LESSON.replace("# </COGINST>\n", ""))
+    assert main(["solution", str(bad), "-o", str(tmp_path / "out")]) == 1
+    assert "is never closed" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -1,7 +1,8 @@
 """The ``handout`` command line.
 
-``strip`` writes student handouts, ``check`` lints sources and finds stale handouts (for CI
-and pre-commit), and ``build`` does the main job: every handout, and every solution executed.
+``strip`` writes student handouts, ``solution`` writes solution notebooks without markers or
+notes, ``check`` lints sources and finds stale handouts (for CI and pre-commit), and
+``build`` does the main job: every handout, and every solution executed.
 
 Results go to standard output, diagnostics to standard error. The exit status is 0 when
 everything asked for was done, 1 when a source was refused or a lesson failed, and 2 for a
@@ -21,6 +22,7 @@ from . import __version__
 from .execute import DEFAULT_CELL_TIMEOUT, execute_solution
 from .files import Lesson, find_lessons, write_atomically
 from .markers import MarkerError
+from .solution import make_solution
 from .source import read_source
 from .student import make_handout
 
@@ -47,6 +49,15 @@ def _parser() -> argparse.ArgumentParser:
         "-o", "--output", type=Path, default=Path("handouts"), help="folder (default: handouts)"
     )
     strip.add_argument("--force", action="store_true", help="overwrite existing handouts")
+
+    solution = commands.add_parser(
+        "solution", parents=[common], help="write each source's solution notebook (.ipynb)"
+    )
+    solution.add_argument("paths", nargs="+", type=Path, help="Jupytext .md files or folders")
+    solution.add_argument(
+        "-o", "--output", type=Path, default=Path("solutions"), help="folder (default: solutions)"
+    )
+    solution.add_argument("--force", action="store_true", help="overwrite existing notebooks")
 
     check = commands.add_parser(
         "check",
@@ -105,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     if not lessons:
         return _fail(f"no Jupytext-markdown lessons in {', '.join(map(str, args.paths))}")
     if args.command == "strip":
-        return _strip(lessons, args.output, args.force)
+        return _write_notebooks(_handouts(lessons, args.output), args.output, args.force)
+    if args.command == "solution":
+        return _write_notebooks(_solutions(lessons, args.output), args.output, args.force)
     if args.command == "check":
         return _check(lessons, args.handouts)
     return _build(lessons, args.output, args.timeout)
@@ -149,6 +162,21 @@ def _handouts(lessons: list[Lesson], out_dir: Path) -> tuple[dict[Path, str], li
     return written, errors
 
 
+def _solutions(lessons: list[Lesson], out_dir: Path) -> tuple[dict[Path, str], list[str]]:
+    """Make every solution notebook in memory: {output path: text}, and the errors met."""
+    written, errors = {}, []
+    for lesson in lessons:
+        target = lesson.solution_notebook_path(out_dir)
+        if target in written:
+            errors.append(f"{lesson.path}: its solution {target} would replace another's")
+            continue
+        try:
+            written[target] = nbformat.writes(make_solution(read_source(lesson.path))) + "\n"
+        except MarkerError as error:
+            errors.append(str(error))
+    return written, errors
+
+
 def _write_all(files: dict[Path, str]) -> list[str]:
     """Write each file atomically; return an error for each that could not be written."""
     errors = []
@@ -167,8 +195,9 @@ def _output_folder_problem(out_dir: Path) -> str | None:
     return None
 
 
-def _strip(lessons: list[Lesson], out_dir: Path, force: bool) -> int:
-    handouts, errors = _handouts(lessons, out_dir)
+def _write_notebooks(made: tuple[dict[Path, str], list[str]], out_dir: Path, force: bool) -> int:
+    """Write notebooks made in memory, all or none: any error, and nothing is written."""
+    handouts, errors = made
     problem = _output_folder_problem(out_dir)
     errors += [problem] if problem else []
     if not force:

@@ -257,3 +257,30 @@ def find_code_marker(source: str) -> str | None:
         if found:
             return found.text
     return None
+
+
+def solution_code(source: str) -> str:
+    """The cell as the worked solution shows it: all code kept, the marker comments gone.
+
+    Region marker lines are dropped, and a trailing ``# <COGLINE>`` or ``# <COGSTUB> hint``
+    is cut from its line. Call it on a cell that :func:`strip_code` accepted.
+    """
+    if not find_marker_like(source):
+        return source
+    view = python_view(source)
+    lines = source.split("\n")
+    dropped, cut = set(), {}
+    for line, column, comment in comments(view.text):
+        kind = _classify(comment, not lines[line - 1][:column].strip(), line)
+        if kind in (REGION_OPEN, REGION_CLOSE) or (
+            kind == LINE_MARKER and not lines[line - 1][:column].strip()
+        ):
+            dropped.add(line)
+        elif kind is not None:
+            cut[line] = column
+    shown = []
+    for number, text in enumerate(lines, 1):
+        if number in dropped:
+            continue
+        shown.append(text[: cut[number]].rstrip() if number in cut else text)
+    return "\n".join(shown)

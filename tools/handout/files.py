@@ -35,6 +35,10 @@ class Lesson:
         """``out_dir/<folders>/<stem>_STUDENT.ipynb``."""
         return out_dir / self.relative.with_name(self.relative.stem + STUDENT_SUFFIX + ".ipynb")
 
+    def solution_notebook_path(self, out_dir: Path) -> Path:
+        """``out_dir/<folders>/<stem>_SOLUTION.ipynb``."""
+        return out_dir / self.relative.with_name(self.relative.stem + "_SOLUTION.ipynb")
+
     def solution_path(self, out_dir: Path) -> Path:
         """``out_dir/<folders>/<stem>.ipynb``."""
         return out_dir / self.relative.with_suffix(".ipynb")

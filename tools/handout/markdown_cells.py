@@ -225,3 +225,27 @@ def find_markdown_marker(source: str) -> str | None:
     """Marker-like text in a markdown cell outside inline code spans, else None."""
     found = find_marker_like(mask_code_spans(source))
     return found.text if found else None
+
+
+def solution_markdown(source: str) -> str:
+    """The cell as the worked solution shows it: answers without their tags, no notes.
+
+    Call it on a cell that :func:`strip_markdown` accepted.
+    """
+    if not find_marker_like(source):
+        return source
+    masked = mask_code_spans(source)
+    pieces, cursor, note_start = [], 0, None
+    for tag in _TAG.finditer(masked):
+        closing, kind = tag.group(1) == "/", tag.group(2)
+        if kind == MARKDOWN_NOTE:
+            if not closing:
+                note_start = tag.start()
+                continue
+            start, end = _whole_lines(source, note_start, tag.end())
+        else:
+            start, end = tag.start(), tag.end()
+        pieces.append(source[cursor:start])
+        cursor = end
+    pieces.append(source[cursor:])
+    return _tidy("".join(pieces), source).strip()

@@ -20,15 +20,14 @@ import jupytext
 import nbformat
 from nbformat import NotebookNode
 
+from .code_cells import solution_code
 from .files import find_lessons, write_atomically
+from .markdown_cells import solution_markdown
 from .source import read_source
 from .student import make_handout
 
 logger = logging.getLogger(__name__)
 
-_NOTE = re.compile(r"[ \t]*<COGNOTE>.*?</COGNOTE>[ \t]*\n?", re.DOTALL)
-_SOLUTION_TAG = re.compile(r"</?COGINST>")
-_CODE_TAG = re.compile(r"[ \t]*# </?COGINST>[ \t]*\n?|[ \t]*# <COG(?:LINE|STUB)>.*")
 _HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.MULTILINE)
 
 DOWNLOADS = "downloads"
@@ -46,17 +45,15 @@ def _banner(text: str) -> NotebookNode:
 
 
 def solution_notebook(notebook: NotebookNode) -> NotebookNode:
-    """A copy of ``notebook`` fit for readers: no instructor notes, no marker tags.
-
-    Answers and solution code stay; the comments and tags that marked them go.
-    """
+    """A copy of ``notebook``, outputs and all, fit for readers: no instructor notes, no
+    marker tags or comments, answers kept."""
     shown = copy.deepcopy(notebook)
     for cell in shown.cells:
-        if cell.cell_type == "markdown":
-            cell.source = _SOLUTION_TAG.sub("", _NOTE.sub("", cell.source)).strip()
-        elif cell.cell_type == "code":
-            cell.source = _CODE_TAG.sub("", cell.source).rstrip()
-    shown.cells = [c for c in shown.cells if c.cell_type != "markdown" or c.source.strip()]
+        if cell.cell_type == "code":
+            cell.source = solution_code(cell.source)
+        else:
+            cell.source = solution_markdown(cell.source)
+    shown.cells = [c for c in shown.cells if c.cell_type == "code" or c.source.strip()]
     shown.metadata.pop("jupytext", None)
     return shown
 
