@@ -12,7 +12,7 @@ from nbformat import NotebookNode
 from .code_cells import solution_code
 from .markdown_cells import solution_markdown
 from .source import Source
-from .student import KERNELSPEC, make_handout
+from .student import KERNELSPEC, make_handout, new_cell
 
 
 def make_solution(source: Source) -> NotebookNode:
@@ -28,20 +28,11 @@ def make_solution(source: Source) -> NotebookNode:
     notebook.metadata["language_info"] = {"name": "python"}
     for cell in source.notebook.cells:
         if cell.cell_type == "code":
-            new = nbformat.v4.new_code_cell(solution_code(cell.source))
+            text = solution_code(cell.source)
         else:
             text = solution_markdown(cell.source)
             if not text.strip():
                 continue
-            maker = (
-                nbformat.v4.new_raw_cell
-                if cell.cell_type == "raw"
-                else nbformat.v4.new_markdown_cell
-            )
-            new = maker(text)
-        new.id = f"cell-{len(notebook.cells)}"
-        if cell.metadata.get("tags"):
-            new.metadata["tags"] = list(cell.metadata["tags"])
-        notebook.cells.append(new)
+        notebook.cells.append(new_cell(cell, text, len(notebook.cells)))
     nbformat.validate(notebook)
     return notebook
