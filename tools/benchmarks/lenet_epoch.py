@@ -1,6 +1,6 @@
 """Benchmark: one epoch of the LeNet lesson, against the bare mygrad step and PyTorch.
 
-    python tools/benchmarks/lenet_epoch.py [--batches N] [--threads T]
+    python tools/benchmarks/lenet_epoch.py [--batches N] [--threads T] [--repeats R]
 
 Three runs on the same machine, each in a fresh process so that each peak memory is its own:
 
@@ -14,6 +14,8 @@ Three runs on the same machine, each in a fresh process so that each peak memory
 
 It prints each run's time, test accuracy and peak memory, the lesson's overhead over the
 bare step (the lesson promises at most 5%), and mygrad's time as a multiple of PyTorch's.
+Two runs of the same code differ by several percent on a shared machine, so to judge a 5%
+budget use ``--repeats 3`` or more: lesson and bare runs then alternate, and medians count.
 The data come from ``cogworks_data`` (set ``DATASETS_MIRROR`` where there is no internet).
 """
 
@@ -21,11 +23,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import io
 import json
 import os
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -158,6 +162,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--batches", type=int, default=600, help="batches of 100 (600: an epoch)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--repeats", type=int, default=1, help="lesson and bare runs, alternated (medians used)"
+    )
     parser.add_argument("--phase", choices=["lesson", "bare", "torch"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
@@ -167,30 +174,34 @@ def main() -> int:
         print(json.dumps({**result, "peak_mb": _peak_megabytes()}))
         return 0
     print(f"LeNet on MNIST, {args.batches} batches of {BATCH}, {args.threads} threads")
-    results = {}
-    for phase in ("lesson", "bare", "torch"):
-        try:
-            import importlib.util
-
-            if phase == "torch" and importlib.util.find_spec("torch") is None:
-                print("torch:  skipped (pip install torch==2.13.0 to include it)")
-                continue
-        except ImportError:
-            continue
-        results[phase] = _in_fresh_process(phase, args)
-        if results[phase]:
-            r = results[phase]
+    runs: dict[str, list[dict]] = {"lesson": [], "bare": [], "torch": []}
+    phases = ["lesson", "bare"] * args.repeats
+    if importlib.util.find_spec("torch") is not None:
+        phases.append("torch")
+    else:
+        print("torch   skipped (pip install torch==2.13.0 to include it)")
+    for phase in phases:
+        result = _in_fresh_process(phase, args)
+        if result:
+            runs[phase].append(result)
             print(
-                f"{phase:7} {r['seconds']:8.1f} s   test accuracy {r['accuracy']:.4f}   "
-                f"peak memory {r['peak_mb']:.0f} MB"
+                f"{phase:7} {result['seconds']:8.1f} s   test accuracy {result['accuracy']:.4f}"
+                f"   peak memory {result['peak_mb']:.0f} MB"
             )
-    lesson, bare, torch = results.get("lesson"), results.get("bare"), results.get("torch")
-    if lesson and bare:
-        overhead = lesson["seconds"] / bare["seconds"] - 1
-        print(f"lesson loop over the bare mygrad step: {overhead:+.1%} (promised: at most +5%)")
-    if bare and torch:
-        print(f"mygrad bare step / PyTorch: {bare['seconds'] / torch['seconds']:.1f}x")
-    return 0 if lesson and bare else 1
+    median = {
+        phase: statistics.median(r["seconds"] for r in results)
+        for phase, results in runs.items()
+        if results
+    }
+    if "lesson" in median and "bare" in median:
+        overhead = median["lesson"] / median["bare"] - 1
+        print(
+            f"lesson loop over the bare mygrad step: {overhead:+.1%} "
+            f"(medians of {args.repeats}; promised: at most +5%)"
+        )
+    if "bare" in median and "torch" in median:
+        print(f"mygrad bare step / PyTorch: {median['bare'] / median['torch']:.1f}x")
+    return 0 if "lesson" in median and "bare" in median else 1
 
 
 if __name__ == "__main__":
