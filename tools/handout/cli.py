@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -147,34 +148,31 @@ def _fail(message: str) -> int:
     return 1
 
 
-def _handouts(lessons: list[Lesson], out_dir: Path) -> tuple[dict[Path, str], list[str]]:
-    """Make every handout in memory: {output path: text}, and the errors met."""
+def _render(
+    lessons: list[Lesson], target_of: Callable[[Lesson], Path], make: Callable
+) -> tuple[dict[Path, str], list[str]]:
+    """Make one notebook per lesson in memory: {output path: text}, and the errors met."""
     written, errors = {}, []
     for lesson in lessons:
-        target = lesson.handout_path(out_dir)
+        target = target_of(lesson)
         if target in written:
-            errors.append(f"{lesson.path}: its handout {target} would replace another's")
+            errors.append(f"{lesson.path}: its output {target} would replace another's")
             continue
         try:
-            written[target] = nbformat.writes(make_handout(read_source(lesson.path))) + "\n"
+            written[target] = nbformat.writes(make(read_source(lesson.path))) + "\n"
         except MarkerError as error:
             errors.append(str(error))
     return written, errors
+
+
+def _handouts(lessons: list[Lesson], out_dir: Path) -> tuple[dict[Path, str], list[str]]:
+    """Every student handout, in memory."""
+    return _render(lessons, lambda lesson: lesson.handout_path(out_dir), make_handout)
 
 
 def _solutions(lessons: list[Lesson], out_dir: Path) -> tuple[dict[Path, str], list[str]]:
-    """Make every solution notebook in memory: {output path: text}, and the errors met."""
-    written, errors = {}, []
-    for lesson in lessons:
-        target = lesson.solution_notebook_path(out_dir)
-        if target in written:
-            errors.append(f"{lesson.path}: its solution {target} would replace another's")
-            continue
-        try:
-            written[target] = nbformat.writes(make_solution(read_source(lesson.path))) + "\n"
-        except MarkerError as error:
-            errors.append(str(error))
-    return written, errors
+    """Every solution notebook, in memory."""
+    return _render(lessons, lambda lesson: lesson.solution_notebook_path(out_dir), make_solution)
 
 
 def _write_all(files: dict[Path, str]) -> list[str]:
