@@ -20,9 +20,11 @@ from pathlib import Path
 import nbformat
 
 from . import __version__
-from .execute import DEFAULT_CELL_TIMEOUT, execute_solution
-from .files import Lesson, find_lessons, write_atomically
+from .build import LessonResult, available_cores, build
+from .execute import DEFAULT_CELL_TIMEOUT
+from .files import Lesson, find_lessons, write_files
 from .markers import MarkerError
+from .progress import Progress
 from .solution import make_solution
 from .source import read_source
 from .student import make_handout
@@ -83,11 +85,34 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--timeout",
-        type=int,
+        type=_positive,
         default=DEFAULT_CELL_TIMEOUT,
-        help=f"seconds one cell may run (default: {DEFAULT_CELL_TIMEOUT})",
+        help="seconds one cell may run, unless a lesson sets its own 'handout: cell_timeout' "
+        f"(default: {DEFAULT_CELL_TIMEOUT})",
+    )
+    build.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive,
+        default=available_cores(),
+        help="lessons executed at once (default: the number of cores, here %(default)s)",
+    )
+    build.add_argument(
+        "--force-execute",
+        action="store_true",
+        help="execute every lesson, even one whose cached run still holds",
     )
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number above 0, not {text!r}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         return _write_notebooks(_solutions(lessons, args.output), args.output, args.force)
     if args.command == "check":
         return _check(lessons, args.handouts)
-    return _build(lessons, args.output, args.timeout)
+    return _build(lessons, args)
 
 
 def _configure_logging(level: int) -> None:
@@ -175,17 +200,6 @@ def _solutions(lessons: list[Lesson], out_dir: Path) -> tuple[dict[Path, str], l
     return _render(lessons, lambda lesson: lesson.solution_notebook_path(out_dir), make_solution)
 
 
-def _write_all(files: dict[Path, str]) -> list[str]:
-    """Write each file atomically; return an error for each that could not be written."""
-    errors = []
-    for path, text in files.items():
-        try:
-            write_atomically(path, text)
-        except OSError as error:
-            errors.append(f"cannot write {path}: {error.strerror or error}")
-    return errors
-
-
 def _output_folder_problem(out_dir: Path) -> str | None:
     for folder in (out_dir, *out_dir.parents):
         if folder.exists():
@@ -207,7 +221,7 @@ def _write_notebooks(made: tuple[dict[Path, str], list[str]], out_dir: Path, for
         for error in errors:
             _fail(error)
         return _fail("nothing written")
-    errors = _write_all(handouts)
+    errors = write_files(handouts)
     for error in errors:
         _fail(error)
     for path in handouts:
@@ -233,45 +247,44 @@ def _check(lessons: list[Lesson], handout_dir: Path | None) -> int:
     return 0
 
 
-def _build(lessons: list[Lesson], out_dir: Path, cell_timeout: int) -> int:
-    """Write every handout and execute every solution; report each lesson on stdout.
-
-    A lesson whose handout is refused still has its solution run (the report says why its
-    handout is missing), and a handout left from an earlier build is removed rather than
-    left to pass for current. A source jupytext cannot read is reported and skipped.
-    """
-    problem = _output_folder_problem(out_dir)
+def _build(lessons: list[Lesson], args: argparse.Namespace) -> int:
+    """Write every handout and execute (or reuse) every solution; report each lesson."""
+    problem = _output_folder_problem(args.output)
     if problem:
         return _fail(problem)
-    failed = False
-    for lesson in lessons:
-        handout = lesson.handout_path(out_dir / "handouts")
-        solution = lesson.solution_path(out_dir / "solutions")
-        try:
-            source = read_source(lesson.path)
-        except MarkerError as error:
-            failed = _fail(str(error)) or True
-            print(f"FAILED {lesson.path}: cannot be read (see the error above)")
-            continue
-        try:
-            files = {handout: nbformat.writes(make_handout(source)) + "\n"}
-        except MarkerError as error:
-            failed = _fail(str(error)) or True
-            files = {}
-            if handout.is_file():
-                handout.unlink()
-                _fail(f"removed {handout}, which no longer matched its source")
-        print(f"running {lesson.path} ...", flush=True)
-        execution = execute_solution(source, cell_timeout)
-        files[solution] = nbformat.writes(execution.notebook) + "\n"
-        errors = _write_all(files)
-        for error in errors:
-            failed = _fail(error) or True
-        if execution.error:
-            failed = _fail(execution.error) or True
-            print(f"FAILED {lesson.path} after {execution.seconds:.1f} s; partial run: {solution}")
-            continue
-        shown = handout if handout in files and not errors else "not written (see the errors)"
-        print(f"ok     {lesson.path} ran in {execution.seconds:.1f} s")
-        print(f"       executed solution: {solution}\n       student handout:   {shown}")
-    return 1 if failed else 0
+    progress = Progress.for_stream() if not args.quiet else Progress(bars=False)
+
+    def on_start(result: LessonResult) -> None:
+        progress.write(f"running {result.lesson.path} ({result.reason}) ...")
+
+    def on_result(result: LessonResult) -> None:
+        for error in result.errors:
+            _fail(error)
+        path = result.lesson.path
+        if result.run_error:
+            partial = result.solution or "not written (see the errors)"
+            progress.write(f"FAILED {path} after {result.seconds:.1f} s; partial run: {partial}")
+        elif result.seconds is None and not result.reused:
+            progress.write(f"FAILED {path}: {result.reason}")
+        else:
+            how = (
+                "reused its cached run: nothing its outputs depend on changed"
+                if result.reused
+                else f"ran in {result.seconds:.1f} s"
+            )
+            progress.write(f"ok     {path} {how}")
+            progress.write(f"       executed solution: {result.solution or 'not written'}")
+            handout = result.handout or "not written (see the errors)"
+            progress.write(f"       student handout:   {handout}")
+
+    results = build(
+        lessons,
+        args.output,
+        jobs=args.jobs,
+        cell_timeout=args.timeout,
+        force_execute=args.force_execute,
+        progress=progress,
+        on_start=on_start,
+        on_result=on_result,
+    )
+    return 0 if all(result.ok for result in results) else 1

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
 from traitlets.config import Config
 
+from .markers import MarkerError
 from .source import Source
 from .student import KERNELSPEC
 
@@ -37,18 +41,87 @@ class Execution:
         ``path:line: cell N failed: ...`` when a cell failed; None when all ran.
     """
 
-    notebook: object
+    notebook: NotebookNode
     seconds: float
     error: str | None
 
 
-def execute_solution(source: Source, cell_timeout: int = DEFAULT_CELL_TIMEOUT) -> Execution:
-    """Execute an instructor source top to bottom in a fresh ``python3`` kernel.
+def notebook_to_execute(source: Source) -> NotebookNode:
+    """The notebook that runs for a source: a copy with the standard kernel and no pairing.
 
-    The kernel runs in the source's folder, so a lesson's relative paths work. The
-    notebook's own kernelspec is replaced by the standard ``python3`` one (an instructor's
+    The notebook's own kernelspec is replaced by the standard ``python3`` one (an instructor's
     private environment name would stop the run on any other machine), and its jupytext
     metadata is dropped so that the executed copy is not mistaken for a paired file.
+    """
+    notebook = copy.deepcopy(source.notebook)
+    notebook.metadata.pop("jupytext", None)
+    notebook.metadata["kernelspec"] = dict(KERNELSPEC)
+    return notebook
+
+
+def lesson_cell_timeout(source: Source, default: int) -> int:
+    """The seconds one cell of this lesson may run: its own ``handout: cell_timeout``, else
+    ``default``.
+
+    A lesson that trains for longer than the build's default raises its limit in its
+    Jupytext header::
+
+        jupyter:
+          handout:
+            cell_timeout: 3600
+
+    Raises
+    ------
+    MarkerError
+        If the value is not a positive whole number of seconds (naming the header line).
+    """
+    settings = source.notebook.metadata.get("handout", {})
+    if not isinstance(settings, dict):
+        problem = f"handout: must hold settings such as 'cell_timeout: 3600', not {settings!r}"
+    else:
+        value = settings.get("cell_timeout")
+        if value is None:
+            return default
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+        problem = f"handout: cell_timeout must be a whole number of seconds above 0, not {value!r}"
+    lines = source.text.split("\n")
+    line = next((i + 1 for i, text in enumerate(lines) if "cell_timeout" in text), None)
+    line = line or next((i + 1 for i, text in enumerate(lines) if "handout:" in text), 1)
+    raise MarkerError(problem, line, str(source.path))
+
+
+def execute_solution(
+    source: Source,
+    cell_timeout: int = DEFAULT_CELL_TIMEOUT,
+    env: dict[str, str] | None = None,
+    on_cell: Callable[[int], None] | None = None,
+) -> Execution:
+    """Execute an instructor source top to bottom in a fresh ``python3`` kernel.
+
+    Parameters
+    ----------
+    source, cell_timeout, env, on_cell
+        As for :func:`execute_solution_async`.
+
+    Returns
+    -------
+    Execution
+        The executed notebook, the time it took, and the error if a cell failed.
+    """
+    return asyncio.run(execute_solution_async(source, cell_timeout, env, on_cell))
+
+
+async def execute_solution_async(
+    source: Source,
+    cell_timeout: int = DEFAULT_CELL_TIMEOUT,
+    env: dict[str, str] | None = None,
+    on_cell: Callable[[int], None] | None = None,
+) -> Execution:
+    """Execute an instructor source in a fresh ``python3`` kernel, as a coroutine.
+
+    The kernel runs in the source's folder, so a lesson's relative paths work. Several of
+    these can run at once in one event loop, each with its own kernel.
 
     Parameters
     ----------
@@ -56,20 +129,24 @@ def execute_solution(source: Source, cell_timeout: int = DEFAULT_CELL_TIMEOUT) -
         The parsed instructor source; its notebook is not modified.
     cell_timeout : int, optional
         Seconds a single cell may run before the run counts as failed.
+    env : dict, optional
+        The kernel's environment; default :func:`kernel_environment`.
+    on_cell : callable, optional
+        Called with each cell's index as the cell starts, for progress reports.
 
     Returns
     -------
     Execution
         The executed notebook, the time it took, and the error if a cell failed.
     """
-    notebook = copy.deepcopy(source.notebook)
-    notebook.metadata.pop("jupytext", None)
-    notebook.metadata["kernelspec"] = dict(KERNELSPEC)
+    notebook = notebook_to_execute(source)
     current = {"index": None}
 
     def on_cell_start(cell, cell_index):
         current["index"] = cell_index
         logger.debug("%s: cell %d/%d", source.path, cell_index + 1, len(notebook.cells))
+        if on_cell is not None:
+            on_cell(cell_index)
 
     started = time.perf_counter()
     error = None
@@ -86,9 +163,11 @@ def execute_solution(source: Source, cell_timeout: int = DEFAULT_CELL_TIMEOUT) -
             on_cell_start=on_cell_start,
         )
         try:
-            client.execute(env=kernel_environment())
+            await client.async_execute(env=env if env is not None else kernel_environment())
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as failure:
             error = _describe(source, current["index"], failure)
+        except Exception as failure:  # a kernel that cannot start must not stop other lessons
+            error = f"{source.path}: the kernel could not run: {type(failure).__name__}: {failure}"
     return Execution(notebook, time.perf_counter() - started, error)
 
 
@@ -106,11 +185,30 @@ def _kernel_config(sockets: Path) -> Config:
     return Config({"KernelManager": {"transport": "ipc", "ip": str(sockets / "kernel")}})
 
 
-def kernel_environment() -> dict[str, str]:
+#: The variables through which BLAS and OpenMP libraries (OpenBLAS, MKL, BLIS, Accelerate,
+#: numexpr) learn how many threads they may start.
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+
+def kernel_environment(threads: int | None = None) -> dict[str, str]:
     """The environment for a lesson's kernel: this one, headless, with data paths absolute.
 
     The kernel runs in the lesson's folder, so a relative ``DATASETS_HOME`` or local
     ``DATASETS_MIRROR`` would otherwise mean another folder there than it does here.
+
+    Parameters
+    ----------
+    threads : int, optional
+        How many threads the kernel's numerical libraries may use, so that kernels running
+        side by side do not fight over the cores. None leaves them at their default (every
+        core); a limit the user set in the environment is always kept.
     """
     env = dict(os.environ)
     env["HANDOUT_HEADLESS"] = "1"  # lessons show still images rather than live widgets
@@ -118,6 +216,9 @@ def kernel_environment() -> dict[str, str]:
         value = env.get(name)
         if value and "://" not in value and not Path(value).expanduser().is_absolute():
             env[name] = str(Path(value).resolve())
+    if threads is not None:
+        for name in THREAD_VARIABLES:
+            env.setdefault(name, str(threads))
     return env
 
 

@@ -100,3 +100,14 @@ def write_atomically(path: Path, text: str) -> None:
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def write_files(files: dict[Path, str]) -> list[str]:
+    """Write each file atomically; return an error message for each that could not be."""
+    errors = []
+    for path, text in files.items():
+        try:
+            write_atomically(path, text)
+        except OSError as error:
+            errors.append(f"cannot write {path}: {error.strerror or error}")
+    return errors

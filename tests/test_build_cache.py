@@ -1,0 +1,293 @@
+"""``handout build``'s execution cache, parallel jobs and progress, on small lessons.
+
+Each build here starts real kernels, so a test that says a lesson "ran" or "was reused"
+checks what the build reported and what it wrote, not a mock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cogworks_data import registry
+from handout.build import CACHE_FOLDER, available_cores
+from handout.cli import main
+
+from test_strip_cli import HEADER, write
+
+LESSON = (
+    HEADER
+    + """
+Some text.
+
+```python
+import numpy as np
+total = int(np.arange(5).sum())
+print("total", total)
+```
+
+```python
+# <COGINST>
+answer = total * 2
+# </COGINST>
+print("answer", answer)
+```
+"""
+)
+
+
+def build(*paths: Path, out: Path, extra: tuple[str, ...] = ()) -> int:
+    return main(["build", *map(str, paths), "-o", str(out), *extra])
+
+
+def outputs(solution: Path) -> list[str]:
+    """The text each code cell of an executed notebook printed."""
+    notebook = nbformat.read(solution, as_version=4)
+    return [
+        "".join(output.get("text", "") for output in cell.outputs)
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+    ]
+
+
+@pytest.fixture
+def built(tmp_path, capsys):
+    """A lesson built once: (source, build folder, the cache entry)."""
+    source = write(tmp_path / "lessons" / "unit" / "sums.md", LESSON)
+    out = tmp_path / "build"
+    assert build(source.parent.parent, out=out) == 0
+    assert "running " in capsys.readouterr().out
+    return source, out, out / CACHE_FOLDER / "unit" / "sums.ipynb"
+
+
+def rebuild(source: Path, out: Path, capsys, *extra: str) -> tuple[int, str, str]:
+    status = build(source.parent.parent, out=out, extra=extra)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_nothing_changed_reuses_the_cached_run(built, capsys):
+    source, out, entry = built
+    assert entry.is_file()
+    solution = out / "solutions" / "unit" / "sums.ipynb"
+    first = outputs(solution)
+    solution.unlink()
+    status, report, _ = rebuild(source, out, capsys)
+    assert status == 0
+    assert "reused its cached run" in report and "running " not in report
+    assert outputs(solution) == first == ["total 10\n", "answer 20\n"]
+    assert "handout_cache" not in nbformat.read(solution, as_version=4).metadata
+
+
+def test_markdown_edit_reuses_outputs_under_the_new_text(built, capsys):
+    source, out, _ = built
+    write(source, source.read_text().replace("Some text.", "Better text, and more of it."))
+    status, report, _ = rebuild(source, out, capsys)
+    assert status == 0 and "reused its cached run" in report
+    solution = nbformat.read(out / "solutions" / "unit" / "sums.ipynb", as_version=4)
+    assert "Better text" in solution.cells[0].source
+    assert outputs(out / "solutions" / "unit" / "sums.ipynb") == ["total 10\n", "answer 20\n"]
+    handout = (out / "handouts" / "unit" / "sums_STUDENT.ipynb").read_text()
+    assert "Better text" in handout
+
+
+def test_code_edit_runs_again_and_says_why(built, capsys):
+    source, out, _ = built
+    write(source, source.read_text().replace("total * 2", "total * 3"))
+    status, report, _ = rebuild(source, out, capsys)
+    assert status == 0
+    assert f"running {source} (its code changed)" in report
+    assert outputs(out / "solutions" / "unit" / "sums.ipynb")[1] == "answer 30\n"
+
+
+def test_force_execute_runs_even_with_a_valid_cache(built, capsys):
+    source, out, _ = built
+    status, report, _ = rebuild(source, out, capsys, "--force-execute")
+    assert status == 0 and "(--force-execute)" in report and "reused" not in report
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda text: "\x00\x13garbage" + text[:40], id="garbage"),
+        pytest.param(lambda text: text[: len(text) // 2], id="truncated-write"),
+        pytest.param(lambda text: text.replace("answer 20", "answer 21"), id="edited-output"),
+        pytest.param(
+            lambda text: text.replace('"execution_count": 2', '"execution_count": null'),
+            id="cell-never-ran",
+        ),
+    ],
+)
+def test_damaged_entry_is_discarded_and_the_lesson_runs_again(built, capsys, damage):
+    source, out, entry = built
+    damaged = damage(entry.read_text())
+    if 'execution_count": null' in damaged:  # keep the digest right: only the count is wrong
+        notebook = json.loads(damaged)
+        from handout.cache import _cells_digest
+
+        notebook["metadata"]["handout_cache"]["cells"] = _cells_digest(
+            nbformat.from_dict(notebook["cells"])
+        )
+        damaged = json.dumps(notebook)
+    entry.write_text(damaged)
+    status, report, errors = rebuild(source, out, capsys)
+    assert status == 0
+    assert f"discarding the cached run {entry}" in errors
+    assert f"running {source} (its cached run was damaged)" in report
+    assert outputs(out / "solutions" / "unit" / "sums.ipynb") == ["total 10\n", "answer 20\n"]
+    assert outputs(entry) == ["total 10\n", "answer 20\n"]  # rewritten whole
+
+
+def test_a_build_killed_while_running_leaves_no_entry(tmp_path):
+    source = write(
+        tmp_path / "lessons" / "slow.md",
+        HEADER + "\n```python\nprint('started', flush=True)\n```\n\n"
+        "```python\nimport time\ntime.sleep(120)\n```\n",
+    )
+    out = tmp_path / "build"
+    command = [sys.executable, "-m", "handout", "build", str(source), "-o", str(out)]
+    build_process = subprocess.Popen(
+        command, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    for line in build_process.stderr:  # plain progress lines, as in a CI log
+        if "cell 2/2" in line or time.monotonic() > deadline:
+            break
+    os.killpg(build_process.pid, signal.SIGKILL)
+    build_process.wait()
+    assert not (out / CACHE_FOLDER / "slow.ipynb").exists()
+    write(source, source.read_text().replace("time.sleep(120)", "time.sleep(0)"))
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 0, finished.stderr
+    assert f"running {source} (it has not run before)" in finished.stdout
+
+
+def test_a_failed_run_is_never_cached(tmp_path, capsys):
+    source = write(tmp_path / "lessons" / "bad.md", HEADER + "\n```python\n1 / 0\n```\n")
+    out = tmp_path / "build"
+    assert build(source, out=out) == 1
+    assert not (out / CACHE_FOLDER / "bad.ipynb").exists()
+    assert build(source, out=out) == 1
+    assert f"running {source} (it has not run before)" in capsys.readouterr().out
+
+
+def test_changed_package_version_runs_again(tmp_path, capsys, monkeypatch):
+    site = tmp_path / "site-packages"
+    write(site / "cachetestpkg" / "__init__.py", "VALUE = 7\n")
+    metadata = site / "cachetestpkg-1.0.dist-info" / "METADATA"
+    write(metadata, "Metadata-Version: 2.1\nName: cachetestpkg\nVersion: 1.0\n")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    source = write(
+        tmp_path / "lessons" / "uses.md",
+        HEADER + "\n```python\nimport cachetestpkg\nprint(cachetestpkg.VALUE)\n```\n",
+    )
+    out = tmp_path / "build"
+    assert build(source, out=out) == 0
+    assert build(source, out=out) == 0
+    assert "reused its cached run" in capsys.readouterr().out
+    write(metadata, metadata.read_text().replace("Version: 1.0", "Version: 1.1"))
+    assert build(source, out=out) == 0
+    assert f"running {source} (cachetestpkg 1.0 -> 1.1)" in capsys.readouterr().out
+
+
+def test_changed_data_checksum_runs_again(tmp_path, capsys, monkeypatch):
+    source = write(
+        tmp_path / "lessons" / "data.md",
+        HEADER + "\n```python\nfrom cogworks_data import load_mnist\nprint('ok')\n```\n",
+    )
+    out = tmp_path / "build"
+    assert build(source, out=out) == 0
+    changed = dataclasses.replace(
+        registry.MNIST,
+        test_labels=dataclasses.replace(registry.MNIST.test_labels, sha256="0" * 64),
+    )
+    monkeypatch.setitem(registry.DATASETS, "mnist", changed)
+    assert build(source, out=out) == 0
+    report = capsys.readouterr().out
+    assert f"running {source} (data mnist/t10k-labels-idx1-ubyte.gz changed)" in report
+
+
+def test_changed_local_data_file_runs_again(tmp_path, capsys):
+    lessons = tmp_path / "lessons"
+    write(lessons / "numbers.csv", "1,2,3\n")
+    source = write(
+        lessons / "reads.md",
+        HEADER + "\n```python\nprint(open('numbers.csv').read().strip())\n```\n",
+    )
+    out = tmp_path / "build"
+    assert build(source, out=out) == 0
+    write(lessons / "numbers.csv", "4,5,6\n")
+    assert build(source, out=out) == 0
+    assert f"running {source} (file numbers.csv changed)" in capsys.readouterr().out
+    assert outputs(out / "solutions" / "reads.ipynb") == ["4,5,6\n"]
+
+
+def test_failing_lesson_does_not_hide_the_others_and_kernels_share_the_cores(tmp_path, capsys):
+    lessons = tmp_path / "lessons"
+    threads = "import os\nprint(os.environ.get('OPENBLAS_NUM_THREADS'))\n"
+    write(lessons / "a.md", HEADER + f"\n```python\n{threads}```\n")
+    write(lessons / "b.md", HEADER + "\n```python\nraise RuntimeError('broken on purpose')\n```\n")
+    write(lessons / "c.md", HEADER + f"\n```python\n{threads}```\n")
+    out = tmp_path / "build"
+    assert build(lessons, out=out, extra=("--jobs", "2")) == 1
+    captured = capsys.readouterr()
+    assert f"ok     {lessons / 'a.md'}" in captured.out
+    assert f"FAILED {lessons / 'b.md'}" in captured.out
+    assert f"ok     {lessons / 'c.md'}" in captured.out
+    assert "RuntimeError: broken on purpose" in captured.err
+    expected = f"{max(1, available_cores() // 2)}\n"
+    assert outputs(out / "solutions" / "a.ipynb") == [expected]
+
+
+def test_one_job_leaves_the_threads_alone(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    source = write(
+        tmp_path / "one.md",
+        HEADER + "\n```python\nimport os\nprint(os.environ.get('OPENBLAS_NUM_THREADS'))\n```\n",
+    )
+    assert build(source, out=tmp_path / "build", extra=("--jobs", "1")) == 0
+    assert outputs(tmp_path / "build" / "solutions" / "one.ipynb") == ["None\n"]
+
+
+def test_progress_lines_name_lesson_cell_and_time(built, capsys):
+    source, out, _ = built
+    status, _, errors = rebuild(source, out, capsys, "--force-execute")
+    assert status == 0
+    assert f"handout: {source}: cell 2/3, " in errors and " s\n" in errors
+
+
+def test_lesson_metadata_sets_its_own_cell_timeout(tmp_path, capsys):
+    header = HEADER.replace("jupyter:\n", "jupyter:\n  handout:\n    cell_timeout: 2\n")
+    source = write(tmp_path / "slow.md", header + "\n```python\nimport time\ntime.sleep(60)\n```\n")
+    started = time.monotonic()
+    assert build(source, out=tmp_path / "build") == 1
+    assert time.monotonic() - started < 30
+    assert "cell 1 failed: timed out" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["0", "'soon'", "-5", "true"])
+def test_bad_cell_timeout_names_its_line(tmp_path, capsys, value):
+    header = HEADER.replace("jupyter:\n", f"jupyter:\n  handout:\n    cell_timeout: {value}\n")
+    source = write(tmp_path / "bad.md", header + "\n```python\nprint(1)\n```\n")
+    assert build(source, out=tmp_path / "build") == 1
+    captured = capsys.readouterr()
+    assert f"{source}:4: handout: cell_timeout must be a whole number" in captured.err
+    assert f"FAILED {source}: its settings are wrong" in captured.out
+    assert not (tmp_path / "build" / "solutions" / "bad.ipynb").exists()
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1", "many"])
+def test_jobs_must_be_a_positive_number(tmp_path, capsys, jobs):
+    source = write(tmp_path / "x.md", LESSON)
+    assert build(source, out=tmp_path / "build", extra=("--jobs", jobs)) == 2
+    assert "--jobs: must be a whole number above 0" in capsys.readouterr().err
