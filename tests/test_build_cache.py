@@ -21,6 +21,7 @@ import pytest
 from cogworks_data import registry
 from handout.build import CACHE_FOLDER, available_cores
 from handout.cli import main
+from handout.execute import THREAD_VARIABLES, kernel_environment
 
 from test_strip_cli import HEADER, write
 
@@ -291,3 +292,12 @@ def test_jobs_must_be_a_positive_number(tmp_path, capsys, jobs):
     source = write(tmp_path / "x.md", LESSON)
     assert build(source, out=tmp_path / "build", extra=("--jobs", jobs)) == 2
     assert "--jobs: must be a whole number above 0" in capsys.readouterr().err
+
+
+def test_thread_limits_the_user_set_are_left_alone(monkeypatch):
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert {kernel_environment(2)[name] for name in THREAD_VARIABLES} == {"2"}
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    env = kernel_environment(1)
+    assert env["OMP_NUM_THREADS"] == "3" and "OPENBLAS_NUM_THREADS" not in env

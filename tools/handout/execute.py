@@ -208,7 +208,7 @@ def kernel_environment(threads: int | None = None) -> dict[str, str]:
     threads : int, optional
         How many threads the kernel's numerical libraries may use, so that kernels running
         side by side do not fight over the cores. None leaves them at their default (every
-        core); a limit the user set in the environment is always kept.
+        core). If the user set any of these variables, all are left as they are.
     """
     env = dict(os.environ)
     env["HANDOUT_HEADLESS"] = "1"  # lessons show still images rather than live widgets
@@ -216,9 +216,8 @@ def kernel_environment(threads: int | None = None) -> dict[str, str]:
         value = env.get(name)
         if value and "://" not in value and not Path(value).expanduser().is_absolute():
             env[name] = str(Path(value).resolve())
-    if threads is not None:
-        for name in THREAD_VARIABLES:
-            env.setdefault(name, str(threads))
+    if threads is not None and not any(name in env for name in THREAD_VARIABLES):
+        env.update({name: str(threads) for name in THREAD_VARIABLES})
     return env
 
 
