@@ -13,14 +13,16 @@ In one run on this machine, on a scratch copy of the lesson (the LeNet lesson un
    build`` executes, in the lesson's folder, with the same environment (headless plots,
    the same data paths);
 
-and prints each time with its ratio to nbconvert's. Then it generates ``--small`` small
-lessons (each trains a little dense network with mygrad) and builds them with
-``--jobs 1`` (with the libraries' default threads, then with one thread each), with the
-default jobs, and with the default jobs but every kernel free to use every core
-(``OMP_NUM_THREADS`` and friends set to the core count), printing each build's wall time
-and the sum of its lessons' own run times.
+and prints each time with its ratio to nbconvert's. With ``--repeats N`` the three full runs
+(cold build, nbconvert, papermill) take turns N times and their medians are compared.
 
-``--skip-lesson`` leaves out parts 1-5 (which train the LeNet lesson three times).
+Then it generates ``--small`` small lessons (each trains a little dense network with
+mygrad) and builds them with ``--jobs 1`` (with the libraries' default threads, then with
+one thread each), with the default jobs, and with the default jobs but every kernel free
+to use every core (``OMP_NUM_THREADS`` and friends set to the core count), printing each
+build's wall time and the sum of its lessons' own run times.
+
+``--skip-lesson`` leaves out parts 1-5, which execute the lesson 3 + 2 x ``--repeats`` times.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import argparse
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -94,7 +97,7 @@ def build_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "handout", "build", *args]
 
 
-def lesson_runs(lesson: Path, scratch: Path) -> None:
+def lesson_runs(lesson: Path, scratch: Path, repeats: int) -> None:
     """Parts 1-5: the one lesson through handout build, nbconvert and papermill."""
     import nbformat
 
@@ -105,37 +108,47 @@ def lesson_runs(lesson: Path, scratch: Path) -> None:
     course.mkdir()
     source = course / lesson.name
     shutil.copy(lesson, source)
-    env = kernel_environment()  # what handout build gives its kernels: headless, data paths
-    times = {}
-
-    def timed_build(label: str) -> None:
-        times[label], report = run(build_command("course", "-o", "build"), scratch, env)
-        print(f"  {label}: {times[label]:.1f} s  ({report.splitlines()[-3].strip()[:70]})")
-
-    print(f"{lesson.name}, as commands with their start-up:", flush=True)
-    timed_build("handout build, cold")
-    timed_build("handout build, warm")
-    source.write_text(source.read_text() + "\nOne more sentence, added by the benchmark.\n")
-    timed_build("handout build, text edited")
-    source.write_text(source.read_text() + '\n```python\nprint("edited")\n```\n')
-    timed_build("handout build, code edited")
-
     notebook = course / f"{lesson.stem}_to_run.ipynb"
     nbformat.write(notebook_to_execute(read_source(lesson)), notebook)
-    times["jupyter nbconvert --execute"], _ = run(
-        [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-         "--ExecutePreprocessor.timeout=1800", "--output", "nbconvert_out.ipynb", notebook.name],
-        course, env,
-    )  # fmt: skip
-    times["papermill"], _ = run(
-        [sys.executable, "-m", "papermill", notebook.name, "papermill_out.ipynb",
-         "--kernel", "python3", "--execution-timeout", "1800", "--no-progress-bar"],
-        course, env,
-    )  # fmt: skip
-    reference = times["jupyter nbconvert --execute"]
-    print(f"\n  {'run':32} {'seconds':>8} {'/ nbconvert':>12}")
+    env = kernel_environment()  # what handout build gives its kernels: headless, data paths
+    build = build_command("course", "-o", "build")
+    commands = {
+        "handout build, cold": build,
+        "jupyter nbconvert --execute": [
+            sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+            "--ExecutePreprocessor.timeout=1800", "--output", "nbconvert_out.ipynb",
+            str(notebook),
+        ],
+        "papermill": [
+            sys.executable, "-m", "papermill", str(notebook), str(course / "papermill_out.ipynb"),
+            "--kernel", "python3", "--execution-timeout", "1800", "--no-progress-bar",
+            "--cwd", str(course),
+        ],
+    }  # fmt: skip
+    times: dict[str, list[float]] = {label: [] for label in commands}
+    print(f"{lesson.name}: each command timed with its start-up", flush=True)
+    for repeat in range(repeats):  # the three full runs take turns, so drift hits them alike
+        shutil.rmtree(scratch / "build", ignore_errors=True)  # an empty cache: a cold build
+        for label, command in commands.items():
+            seconds, _ = run(command, scratch if command is build else course, env)
+            times[label].append(seconds)
+            print(f"  run {repeat + 1}/{repeats}, {label}: {seconds:.1f} s", flush=True)
+    for label, edit in (
+        ("handout build, warm", None),
+        ("handout build, text edited", "\nOne more sentence, added by the benchmark.\n"),
+        ("handout build, code edited", '\n```python\nprint("edited")\n```\n'),
+    ):
+        if edit:
+            source.write_text(source.read_text() + edit)
+        seconds, report = run(build, scratch, env)
+        times[label] = [seconds]
+        print(f"  {label}: {seconds:.1f} s ({report.splitlines()[0][:60]}...)", flush=True)
+    reference = statistics.median(times["jupyter nbconvert --execute"])
+    print(f"\n  {'run':30} {'median s':>9} {'/ nbconvert':>12}  every run")
     for label, seconds in times.items():
-        print(f"  {label:32} {seconds:8.1f} {seconds / reference:11.3f}x")
+        median = statistics.median(seconds)
+        shown = ", ".join(f"{s:.1f}" for s in seconds)
+        print(f"  {label:30} {median:9.1f} {median / reference:11.3f}x  {shown}")
 
 
 def small_runs(count: int, steps: int, scratch: Path) -> None:
@@ -175,13 +188,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lesson", type=Path, default=LESSON, help="the lesson to time")
     parser.add_argument("--skip-lesson", action="store_true", help="only the small lessons")
+    parser.add_argument(
+        "--repeats", type=int, default=1, help="cold build, nbconvert and papermill runs each"
+    )
     parser.add_argument("--small", type=int, default=4, help="how many small lessons")
     parser.add_argument("--steps", type=int, default=150, help="training steps per small one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="build-speed-") as folder:
         scratch = Path(folder)
         if not args.skip_lesson:
-            lesson_runs(args.lesson.resolve(), scratch)
+            lesson_runs(args.lesson.resolve(), scratch, args.repeats)
         small_runs(args.small, args.steps, scratch)
     return 0
 

@@ -259,7 +259,7 @@ def _build(lessons: list[Lesson], args: argparse.Namespace) -> int:
 
     def on_result(result: LessonResult) -> None:
         for error in result.errors:
-            _fail(error)
+            progress.write(f"handout: {error}", sys.stderr)
         path = result.lesson.path
         if result.run_error:
             partial = result.solution or "not written (see the errors)"

@@ -68,9 +68,10 @@ class Progress:
         if bar is not None:
             bar.close()
 
-    def write(self, line: str) -> None:
-        """Print a result line on standard output without breaking the bars."""
+    def write(self, line: str, stream=None) -> None:
+        """Print a line on ``stream`` (default standard output) without breaking the bars."""
+        stream = stream or sys.stdout
         if self.bars:
-            tqdm.write(line, file=sys.stdout)
+            tqdm.write(line, file=stream)
         else:
-            print(line, flush=True)
+            print(line, file=stream, flush=True)
