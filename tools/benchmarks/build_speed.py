@@ -13,8 +13,9 @@ In one run on this machine, on a scratch copy of the lesson (the LeNet lesson un
    build`` executes, in the lesson's folder, with the same environment (headless plots,
    the same data paths);
 
-and prints each time with its ratio to nbconvert's. With ``--repeats N`` the three full runs
-(cold build, nbconvert, papermill) take turns N times and their medians are compared.
+and prints each time with its ratio to nbconvert's. The three full runs (cold build,
+nbconvert, papermill) take turns ``--repeats`` times (default 3), each time starting with
+another of them, and their medians are compared.
 
 Then it generates ``--small`` small lessons (each trains a little dense network with
 mygrad) and builds them with ``--jobs 1`` (with the libraries' default threads, then with
@@ -127,9 +128,15 @@ def lesson_runs(lesson: Path, scratch: Path, repeats: int) -> None:
     }  # fmt: skip
     times: dict[str, list[float]] = {label: [] for label in commands}
     print(f"{lesson.name}: each command timed with its start-up", flush=True)
-    for repeat in range(repeats):  # the three full runs take turns, so drift hits them alike
-        shutil.rmtree(scratch / "build", ignore_errors=True)  # an empty cache: a cold build
-        for label, command in commands.items():
+    labels = list(commands)
+    for repeat in range(repeats):
+        # Each repeat starts with the next command, so that no tool is always the first run
+        # (the first of a series is often the slowest) and drift hits all of them alike.
+        shift = repeat % len(labels)
+        for label in labels[shift:] + labels[:shift]:
+            if label == "handout build, cold":
+                shutil.rmtree(scratch / "build", ignore_errors=True)  # an empty cache
+            command = commands[label]
             seconds, _ = run(command, scratch if command is build else course, env)
             times[label].append(seconds)
             print(f"  run {repeat + 1}/{repeats}, {label}: {seconds:.1f} s", flush=True)
@@ -189,10 +196,10 @@ def main() -> int:
     parser.add_argument("--lesson", type=Path, default=LESSON, help="the lesson to time")
     parser.add_argument("--skip-lesson", action="store_true", help="only the small lessons")
     parser.add_argument(
-        "--repeats", type=int, default=1, help="cold build, nbconvert and papermill runs each"
+        "--repeats", type=int, default=3, help="cold build, nbconvert and papermill runs each"
     )
     parser.add_argument("--small", type=int, default=4, help="how many small lessons")
-    parser.add_argument("--steps", type=int, default=150, help="training steps per small one")
+    parser.add_argument("--steps", type=int, default=600, help="training steps per small one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="build-speed-") as folder:
         scratch = Path(folder)
