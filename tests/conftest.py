@@ -1,16 +1,28 @@
-"""Shared fixtures: the repository's lessons, and a private data folder for the shim."""
+"""Shared fixtures: the repository's lessons, a private data folder for the shim, a browser."""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 LESSONS = sorted((REPO / "notebooks").rglob("*.md"))
+
+# Debian Chromium, started as root without a screen, quiet on a machine with no internet.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def lesson_id(path: Path) -> str:
@@ -72,3 +84,18 @@ def built_course(tmp_path_factory, data_home) -> tuple[Path, str]:
         status = main(["build", str(REPO / "notebooks"), "-o", str(out)])
     assert status == 0, capture.getvalue()
     return out, capture.getvalue()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium, driven by Playwright; skips, saying why, without either."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(executable).exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does this)")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -12,7 +12,6 @@ import http.server
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -23,16 +22,6 @@ import pytest
 
 from conftest import REPO
 from test_lesson import solution_and_other_lines
-
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def build_site(out: Path, build_dir: Path) -> subprocess.CompletedProcess:
@@ -83,19 +72,6 @@ def test_site_without_executed_lessons_says_how_to_get_outputs(tmp_path):
     assert "<img" not in page
     exercise = (tmp_path / "site" / "lessons" / "lenet_mnist-exercise.html").read_text()
     assert "STUDENT CODE HERE" in exercise
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Debian Chromium, driven by Playwright."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(executable).exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does this)")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.slow

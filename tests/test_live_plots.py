@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -37,7 +36,6 @@ import pytest
 from handout.student import KERNELSPEC
 
 from conftest import REPO
-from test_docs_site import CHROMIUM_FLAGS
 
 # Front end -> (module to run, lowest major version, its application class, notebook URL).
 FRONT_ENDS = {
@@ -228,21 +226,6 @@ def jupyter(request, tmp_path):
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Debian Chromium, driven by Playwright."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(executable).exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does this)")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 class Notebook:
