@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 import time
 
 import nbformat
@@ -92,6 +94,22 @@ def test_kernel_gets_data_paths_made_absolute(tmp_path, monkeypatch):
     env = kernel_environment()
     assert env["DATASETS_HOME"] == str(tmp_path / "data")
     assert env["DATASETS_MIRROR"] == "https://example.org/mnist"
+
+
+def test_kernel_is_the_python_running_the_build(tmp_path, capsys, monkeypatch):
+    """A ``python3`` kernel installed elsewhere, found first by Jupyter, is not used."""
+    stray = write(
+        tmp_path / "jupyter" / "kernels" / "python3" / "kernel.json",
+        json.dumps({"argv": ["/nonexistent/python", "-m", "ipykernel_launcher", "-f",
+                             "{connection_file}"], "display_name": "Other", "language": "python"}),
+    )  # fmt: skip
+    monkeypatch.setenv("JUPYTER_PATH", str(stray.parents[2]))
+    source = write(
+        tmp_path / "which.md", HEADER + "\n```python\nimport sys\nprint(sys.executable)\n```\n"
+    )
+    assert main(["build", str(source), "-o", str(tmp_path / "build")]) == 0, capsys.readouterr()
+    executed = nbformat.read(tmp_path / "build" / "solutions" / "which.ipynb", as_version=4)
+    assert executed.cells[-1].outputs[0].text == f"{sys.executable}\n"
 
 
 def test_refused_source_still_runs_and_its_stale_handout_is_removed(tmp_path, capsys):

@@ -4,8 +4,8 @@ What can change a lesson's outputs, and so goes into its key (:func:`execution_i
 
 - its code cells, in order, with their tags (nbclient acts on ``raises-exception`` and
   ``skip-execution``);
-- the Python that runs the kernel, which is this one: ``handout build`` starts the
-  ``python3`` kernel that the ipykernel installed here provides;
+- the Python that runs the kernel, which is this one: ``handout build`` starts ipykernel
+  with the interpreter it runs on (:class:`~handout.execute.ThisPythonKernelManager`);
 - every distribution that provides a module the code imports, the kernel's own (ipykernel),
   and everything those require, each by its version and the checksums of the files it
   installed; a module imported from source rather than installed (from the lesson's folder,

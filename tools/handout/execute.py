@@ -12,6 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
@@ -155,6 +158,7 @@ async def execute_solution_async(
             notebook,
             config=_kernel_config(Path(sockets)),
             kernel_name="python3",
+            kernel_manager_class=ThisPythonKernelManager,
             # A timed-out kernel is still busy; asked to stop gracefully it prints a
             # traceback when its sockets close under it. Outputs are in hand either way.
             shutdown_kernel="immediate",
@@ -169,6 +173,23 @@ async def execute_solution_async(
         except Exception as failure:  # a kernel that cannot start must not stop other lessons
             error = f"{source.path}: the kernel could not run: {type(failure).__name__}: {failure}"
     return Execution(notebook, time.perf_counter() - started, error)
+
+
+class ThisPythonKernelManager(AsyncKernelManager):
+    """A kernel manager whose ``python3`` kernel is always the Python running the build.
+
+    Jupyter looks kernels up by name in several folders, and a ``python3`` kernel installed
+    in the user's own folder from another environment (``ipykernel install --user``) comes
+    first outside a virtual environment. A lesson would then run with other packages than
+    the ones installed with the course, and the cache would key its outputs on the wrong
+    ones. This manager skips the lookup and starts ipykernel with this interpreter.
+    """
+
+    @property
+    def kernel_spec(self) -> KernelSpec:
+        if self._kernel_spec is None:
+            self._kernel_spec = KernelSpec(resource_dir=RESOURCES, **get_kernel_dict())
+        return self._kernel_spec
 
 
 def _kernel_config(sockets: Path) -> Config:
