@@ -6,6 +6,7 @@ cores); it runs the main job, ``handout build``, and inspects what it wrote.
 
 from __future__ import annotations
 
+import ast
 import base64
 import re
 from collections import Counter
@@ -123,20 +124,51 @@ def check_lenet(executed) -> None:
     assert all("Warning" not in stream_text(cell) for cell in code)
 
 
+def bound_names(notebook) -> set[str]:
+    """The names that a notebook's code cells bind at their top level, magics set aside."""
+    transform = TransformerManager().transform_cell
+    names = set()
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(transform(cell.source))):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.alias):
+                names.add((node.asname or node.name).split(".")[0])
+    return names
+
+
 def test_handout_runs_until_the_first_exercise(data_home, tmp_path):
-    """A student who runs the handout top to bottom meets no error before an exercise."""
+    """A student who runs the handout top to bottom meets no error before an exercise, and
+    after it only errors that an unfilled exercise explains: a name that only a solution
+    defines, or a self-check's cross."""
     from nbclient import NotebookClient
 
     from handout.execute import kernel_environment
+    from handout.solution import make_solution
 
     path = REPO / "notebooks" / "lenet_mnist.md"
-    handout = make_handout(read_source(path))
+    source = read_source(path)
+    handout = make_handout(source)
+    only_in_solutions = bound_names(make_solution(source)) - bound_names(handout)
     client = NotebookClient(handout, timeout=600, kernel_name="python3", allow_errors=True)
     client.execute(env=kernel_environment(), cwd=str(tmp_path))
     code = [cell for cell in handout.cells if cell.cell_type == "code"]
     first_exercise = next(i for i, cell in enumerate(code) if PLACEHOLDER in cell.source)
     assert first_exercise > 3
-    for cell in code[:first_exercise]:
-        assert not [out for out in cell.outputs if out.output_type == "error"], cell.source
+    for number, cell in enumerate(code):
+        errors = [out for out in cell.outputs if out.output_type == "error"]
+        if number < first_exercise:
+            assert errors == [], cell.source
+        for error in errors:
+            missing = re.fullmatch(r"name '(\w+)' is not defined", error.evalue)
+            assert error.ename == "NameError" and missing, (error.ename, error.evalue)
+            assert missing[1] in only_in_solutions, (missing[1], cell.source)
     checked = [cell for cell in code if "check_accuracy(accuracy)" in cell.source]
     assert checked and stream_text(checked[0]).startswith("\u2718 accuracy returned None")
+    assert any("NameError" in [out.get("ename") for out in cell.outputs] for cell in code), (
+        "the unfilled optimizer exercise should leave later cells without a model"
+    )
