@@ -7,6 +7,7 @@ checks what the build reported and what it wrote, not a mock.
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import signal
@@ -22,6 +23,7 @@ from cogworks_data import registry
 from handout.build import CACHE_FOLDER, available_cores
 from handout.cli import main
 from handout.execute import THREAD_VARIABLES, kernel_environment
+from handout.progress import Progress
 
 from test_strip_cli import HEADER, write
 
@@ -301,3 +303,25 @@ def test_thread_limits_the_user_set_are_left_alone(monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
     env = kernel_environment(1)
     assert env["OMP_NUM_THREADS"] == "3" and "OPENBLAS_NUM_THREADS" not in env
+
+
+def test_progress_on_a_terminal_draws_a_bar_per_running_lesson(capsys):
+    class Terminal:
+        def isatty(self):
+            return True
+
+    assert Progress.for_stream(Terminal()).bars and not Progress.for_stream(io.StringIO()).bars
+    progress = Progress(bars=True)
+    progress.started("a.md", 3)
+    progress.started("b.md", 5)
+    assert progress._rows == {"a.md": 0, "b.md": 1}  # one row each, so bars do not overwrite
+    progress.cell("a.md", 1)
+    progress.write("ok     a.md ran in 1.0 s")
+    progress.finished("a.md")
+    progress.started("c.md", 2)
+    assert progress._rows == {"b.md": 1, "c.md": 0}  # the freed row is taken again
+    progress.finished("b.md")
+    progress.finished("c.md")
+    captured = capsys.readouterr()
+    assert "a.md: cell 2/3" in captured.err and "b.md: cell 0/5" in captured.err
+    assert captured.out == "ok     a.md ran in 1.0 s\n"
