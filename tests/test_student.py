@@ -81,3 +81,59 @@ def test_cells_with_top_level_await_are_valid_handout_cells(tmp_path):
     text = HEADER + "\n```python\nimport asyncio\nawait asyncio.sleep(0)\n```\n"
     handout = make_handout(read_source(write(tmp_path / "lesson.md", text)))
     assert "await asyncio.sleep(0)" in handout.cells[0].source
+
+
+# Markdown where the tool's own reading of backticks and a renderer's could part ways; each
+# hides its marker text in something the tool might take for inline code. Found by trial.
+UNSEEN_MARKDOWN = {
+    "backtick-across-a-heading": (
+        "## Step `\n<COGINST>`\nThe secret answer is 42.\n`</COGINST>`\n",
+        "html inline",
+    ),
+    "indented-code-block": (
+        "Text.\n\n    `<COGINST>` secret_indented `</COGINST>`\n",
+        "code block",
+    ),
+    "fence-in-a-quote": (
+        "> ~~~\n> `<COGINST>`\n> secret_quote = 1\n> `</COGINST>`\n> ~~~\n",
+        "fence",
+    ),
+    "fence-in-a-nested-list": (
+        "1. item\n\n   - sub\n\n     ~~~\n     `<COGINST>`\n     secret_list\n     `</COGINST>`\n"
+        "     ~~~\n",
+        "fence",
+    ),
+    "html-block": (
+        "<details>\n`<COGINST>`\nsecret_html_block\n`</COGINST>`\n</details>\n",
+        "html block",
+    ),
+}
+
+
+@pytest.mark.parametrize("markdown", UNSEEN_MARKDOWN.values(), ids=UNSEEN_MARKDOWN)
+def test_marker_text_a_renderer_would_show_is_refused(tmp_path, markdown):
+    text, shown_as = markdown
+    source = write(tmp_path / "lesson.md", HEADER + "\n" + text)
+    with pytest.raises(LeakError, match=f"a Markdown renderer shows it \\({shown_as}\\)"):
+        make_handout(read_source(source))
+    assert main(["strip", str(source), "-o", str(tmp_path / "out")]) == 1
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Write `<COGINST>` and `# </COGINST>` around a solution.",
+        "| marker | use |\n| --- | --- |\n| `# <COGLINE>` | one line |",
+        "## The `<COGNOTE>` tag",
+    ],
+)
+def test_marker_text_in_inline_code_is_content_to_both_readings(tmp_path, text):
+    handout = make_handout(read_source(write(tmp_path / "lesson.md", HEADER + "\n" + text + "\n")))
+    assert handout.cells[0].source == text
+
+
+def test_marker_text_in_a_raw_cell_is_refused(tmp_path):
+    text = HEADER + "\n<!-- #raw -->\nUse `<COGINST>` here.\n<!-- #endraw -->\n"
+    with pytest.raises(LeakError, match="raw cell"):
+        make_handout(read_source(write(tmp_path / "lesson.md", text)))

@@ -11,6 +11,9 @@ must still be stripped, or the source refused.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
 
 from .markers import (
     MARKDOWN_NOTE,
@@ -225,6 +228,43 @@ def find_markdown_marker(source: str) -> str | None:
     """Marker-like text in a markdown cell outside inline code spans, else None."""
     found = find_marker_like(mask_code_spans(source))
     return found.text if found else None
+
+
+@lru_cache(maxsize=1)
+def _commonmark() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable("table")
+
+
+def _leaf_tokens(tokens):
+    for token in tokens:
+        if token.children:
+            yield from _leaf_tokens(token.children)
+        else:
+            yield token
+
+
+def marker_a_reader_could_see(source: str) -> tuple[str, str] | None:
+    """Marker-like text that a Markdown renderer shows as anything but inline code.
+
+    An independent second reading for the audit: markdown-it-py parses the cell as
+    CommonMark (with tables, as notebooks render them), and any token that holds
+    marker-like text is reported as ``(text, token type)``, except an inline code span
+    that holds the marker alone (`` `<COGINST>` ``), which students see as code. Where
+    this reading and :func:`mask_code_spans` disagree (a backtick pairing across a heading,
+    an indented code block, a fence inside a quote or a list), the audit refuses.
+    """
+    if not find_marker_like(source):
+        return None
+    for token in _leaf_tokens(_commonmark().parse(source)):
+        texts = [token.content, *(str(value) for value in (token.attrs or {}).values())]
+        for text in texts:
+            found = find_marker_like(text)
+            if found is None:
+                continue
+            if token.type == "code_inline" and text.strip().removeprefix("#").strip() == found.text:
+                continue
+            return found.text, token.type
+    return None
 
 
 def solution_markdown(source: str) -> str:

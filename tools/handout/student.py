@@ -16,7 +16,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from .code_cells import find_code_marker, strip_code
-from .markdown_cells import find_markdown_marker, strip_markdown
+from .markdown_cells import find_markdown_marker, marker_a_reader_could_see, strip_markdown
 from .markers import MarkerError, UnclosedRegion, find_marker_like
 from .python_view import python_view
 from .source import Source
@@ -139,9 +139,19 @@ def _cell_problem(cell: NotebookNode) -> str | None:
     for tag in cell.metadata.get("tags", []):
         if find_marker_like(tag):
             return f"marker text in the cell's tag {tag!r}"
+    if cell.cell_type == "raw":  # shown as it is: no inline code makes marker text content
+        marker = find_marker_like(cell.source)
+        return marker and f"marker text '{marker.text}' is still in this raw cell"
     if cell.cell_type != "code":
         marker = find_markdown_marker(cell.source)
-        return marker and f"marker text '{marker}' is still in this cell"
+        if marker:
+            return f"marker text '{marker}' is still in this cell"
+        seen = marker_a_reader_could_see(cell.source)
+        return seen and (
+            f"marker text '{seen[0]}' is still in this cell, where a Markdown renderer "
+            f"shows it ({seen[1].replace('_', ' ')}); check the backticks, fences and "
+            "indentation around it"
+        )
     try:
         view = python_view(cell.source)
         if view.text is not None:
