@@ -305,10 +305,40 @@ def test_emptied_case_body_gets_an_ellipsis():
     assert compiles(result) and "move()" not in result
 
 
-@pytest.mark.parametrize("tag", ["# <CODINST>", "# <COGINS>", "# <COGINSTR>", "# </C0GINST>"])
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "# <CODINST>",
+        "# <COGINS>",
+        "# <COGINSTR>",
+        "# </C0GINST>",
+        # a name broken up, or written in letters or brackets of other scripts
+        "# <COG INST>",
+        "# <COG-INST>",
+        "# <COG.INST>",
+        "# <COG\u00a0INST>",
+        "# <C O G I N S T>",
+        "# <\u13df\u13be\u13c0\u13c6NST>",
+        "# \u2039COGINST>",
+        "# \u27e8COGINST\u27e9",
+    ],
+)
 def test_misspelt_code_markers_are_refused(tag):
     with pytest.raises(MarkerError, match="looks like a marker"):
         strip_code(f"{tag}\nx = 1")
+
+
+@pytest.mark.parametrize("line", ["y = secret  # <COG-LINE>", "x = 1  # <COG LINE>"])
+def test_misspelt_line_markers_are_refused(line):
+    with pytest.raises(MarkerError, match="looks like a marker"):
+        strip_code(line)
+
+
+@pytest.mark.parametrize(
+    "text", ["a < b and c > d", "<details>", "<\u65e5\u672c\u8a9e\u306e\u30c6\u30ad\u30b9\u30c8>"]
+)
+def test_tags_and_words_far_from_a_marker_are_text(text):
+    assert strip_markdown(text).source == text
 
 
 def test_answer_caught_inside_inline_code_by_a_stray_backtick_is_refused():
@@ -345,7 +375,16 @@ def test_markdown_answer_inside_a_code_block_is_stripped():
     assert strip_markdown(text).source == "````\n```\n````\n" + MARKDOWN_PLACEHOLDER
 
 
-@pytest.mark.parametrize("text", ["<coginst>x</coginst>", "<COGINTS>x</COGINTS>", "COGNOTE"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<coginst>x</coginst>",
+        "<COGINTS>x</COGINTS>",
+        "COGNOTE",
+        "<COG INST>secret md</COG INST>",
+        "<COG-NOTE>secret note</COG-NOTE>",
+    ],
+)
 def test_misspelt_markdown_markers_are_refused(text):
     with pytest.raises(MarkerError, match="not a markdown marker"):
         strip_markdown(text)

@@ -33,27 +33,36 @@ MARKDOWN_SOLUTION = "COGINST"
 MARKDOWN_NOTE = "COGNOTE"
 
 _NAMES = ("coginst", "cogline", "cogstub", "cognote")
-_TAG_LIKE = re.compile(r"<\s*/?\s*(\w+)\s*/?\s*>")
-_WORD_LIKE = re.compile(r"\bcog(?:inst|line|stub|note)\b", re.IGNORECASE)
+# A tag's name may be broken up by spaces, dashes or dots (``<COG INST>``, ``<C-O-G-LINE>``);
+# they are dropped before it is compared with the markers' names.
+_TAG_LIKE = re.compile(r"<\s*/?\s*([\w\0][\w\0\s.\-]{0,30}?)\s*/?\s*>")
+_SEPARATORS = re.compile(r"[\s.\-_]+")
+_WORD_LIKE = re.compile(r"\bcog[\s.\-]?(?:inst|line|stub|note)\b", re.IGNORECASE)
+#: Stands in a skeleton for a letter of no script the look-alike table knows: it matches
+#: any letter of a marker's name, so that unfamiliar look-alikes are caught too.
+_ANY_LETTER = "\0"
 
 
 def _distance(a: str, b: str) -> int:
-    """Levenshtein distance: how many single-letter edits turn ``a`` into ``b``."""
+    """Levenshtein distance: how many single-letter edits turn ``a`` into ``b``.
+
+    :data:`_ANY_LETTER` is the same as every letter.
+    """
     previous = list(range(len(b) + 1))
     for i, letter in enumerate(a, 1):
         current = [i]
         for j, other in enumerate(b, 1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (letter != other))
-            )
+            differs = letter != other and _ANY_LETTER not in (letter, other)
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + differs))
         previous = current
     return previous[-1]
 
 
-# Letters from other scripts that look like Latin ones, as far as marker names need.
+# Letters from other scripts that look like Latin ones, as far as marker names need, and
+# brackets that look like a tag's.
 _LOOK_ALIKES = str.maketrans(
-    "АВСЕНІЈКМОРЅТХУаеорсѕхуіјΑΒΕΗΙΚΜΝΟΡΤΧΥΖονɡ",
-    "ABCEHIJKMOPSTXYaeopcsxyijABEHIKMNOPTXYZovg",
+    "АВСЕНІЈКМОРЅТХУаеорсѕхуіјΑΒΕΗΙΚΜΝΟΡΤΧΥΖονɡ‹›〈〉⟨⟩❮❯",
+    "ABCEHIJKMOPSTXYaeopcsxyijABEHIKMNOPTXYZovg<><><><>",
 )
 
 
@@ -70,17 +79,31 @@ def _skeleton(text: str) -> tuple[str, list[int]]:
     """``text`` as a reader sees it, and where each of its characters came from.
 
     Compatibility forms (full-width, mathematical letters) become plain letters, look-alike
-    letters of other scripts become Latin ones, and invisible characters (zero-width
-    spaces, soft hyphens, combining marks) are dropped.
+    letters of other scripts become Latin ones, any other letter of another script becomes
+    :data:`_ANY_LETTER`, and invisible characters (zero-width spaces, soft hyphens,
+    combining marks) are dropped.
     """
     letters, origin = [], []
     for offset, character in enumerate(text):
         for plain in unicodedata.normalize("NFKD", character):
             if unicodedata.category(plain) in ("Cf", "Mn", "Me"):
                 continue
-            letters.append(plain.translate(_LOOK_ALIKES))
+            plain = plain.translate(_LOOK_ALIKES)
+            letters.append(_ANY_LETTER if plain.isalpha() and not plain.isascii() else plain)
             origin.append(offset)
     return "".join(letters), origin
+
+
+def _near_a_marker_name(name: str) -> bool:
+    """Whether a tag's name (from a skeleton) is at most two edits from a marker's name.
+
+    A name with letters of an unknown script must also have two Latin letters, so that a
+    word of Japanese in angle brackets is not taken for a marker.
+    """
+    name = _SEPARATORS.sub("", name).lower()
+    if _ANY_LETTER in name and sum(letter.isascii() and letter.isalpha() for letter in name) < 2:
+        return False
+    return any(_distance(name, marker) <= 2 for marker in _NAMES)
 
 
 def iter_marker_like(text: str) -> list[MarkerLike]:
@@ -88,9 +111,10 @@ def iter_marker_like(text: str) -> list[MarkerLike]:
 
     That is any ``<tag>`` or ``</tag>`` whose name is at most two letters away from a
     marker's name, whatever its case, spacing or script (``<coginst>``, ``< COGINST >``,
-    ``<CODINST>``, ``<COGINTS>``, a zero-width space or a Cyrillic С inside), and a
-    marker's name written bare (``COGINST``). Exact markers are found too: callers check
-    those first, and anything else found is a near-miss to refuse.
+    ``<CODINST>``, ``<COGINTS>``, ``<COG INST>``, ``<COG-LINE>``, a zero-width space or a
+    Cyrillic С inside), and a marker's name written bare (``COGINST``, ``COG-LINE``).
+    Exact markers are found too: callers check those first, and anything else found is a
+    near-miss to refuse.
     """
     if text.isascii():
         skeleton, origin = text, range(len(text))
@@ -99,7 +123,7 @@ def iter_marker_like(text: str) -> list[MarkerLike]:
     tags = [
         (found.start(), found.end())
         for found in _TAG_LIKE.finditer(skeleton)
-        if any(_distance(found.group(1).lower(), name) <= 2 for name in _NAMES)
+        if _near_a_marker_name(found.group(1))
     ]
     words = [
         (found.start(), found.end())
