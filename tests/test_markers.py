@@ -388,3 +388,29 @@ def test_markdown_answer_inside_a_code_block_is_stripped():
 def test_misspelt_markdown_markers_are_refused(text):
     with pytest.raises(MarkerError, match="not a markdown marker"):
         strip_markdown(text)
+
+
+@pytest.mark.parametrize(
+    ("cell", "line", "message"),
+    [
+        ("%%time\n%%bash\n# <COGINST>\necho secret\n# </COGINST>", 3, "cell magic's body"),
+        ("for i in range(3):\n    total = i  # <COGLINE>\n  print(total)", 3, "not valid Python"),
+    ],
+)
+def test_cells_ipython_cannot_read_as_python_are_refused_by_line(cell, line, message):
+    with pytest.raises(MarkerError, match=message) as error:
+        strip_code(cell)
+    assert error.value.line == line
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "# <COGINST>\nmatch x:\n    case 1:\n        y = 'secret'\n# </COGINST>",
+        "match x:\n    case 1:\n        # <COGINST>\n        y = 2\n        # </COGINST>\n"
+        "    case _:\n        pass",
+    ],
+)
+def test_regions_around_or_inside_match_statements_leave_valid_python(cell):
+    result = strip_code(cell).source
+    assert compiles(result) and "y =" not in result

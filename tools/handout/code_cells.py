@@ -178,11 +178,9 @@ def _spans(view: str, lines: list[str]) -> list[_Span]:
 def _mark_emptied_blocks(tree: ast.AST, spans: list[_Span], lines: list[str]) -> None:
     """Give a span an ``...`` line where its removal would leave a block with no body."""
     removed = {n for span in spans if not span.is_stub for n in range(span.first, span.last + 1)}
-    for node in ast.walk(tree):
+    for node in _kept_nodes(tree, removed):
         if isinstance(node, ast.Module):
             continue  # a cell may be left empty
-        if hasattr(node, "end_lineno") and _within(node, removed):
-            continue  # a block removed whole needs no body
         for name in ("body", "orelse", "finalbody"):
             body = getattr(node, name, None)
             if not isinstance(body, list) or not body or not isinstance(body[0], ast.stmt):
@@ -191,6 +189,19 @@ def _mark_emptied_blocks(tree: ast.AST, spans: list[_Span], lines: list[str]) ->
                 for span in spans:
                     if span.first <= body[0].lineno <= span.last:
                         span.empty_body_indent = _indent(lines[body[0].lineno - 1])
+
+
+def _kept_nodes(tree: ast.AST, removed: set[int]):
+    """Every node of ``tree`` but those inside a statement removed whole (a block removed
+    whole needs no body, nor do the blocks within it, ``case`` clauses among them, which
+    have no line numbers of their own)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.stmt) and _within(node, removed):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
 
 
 def _within(node: ast.AST, lines: set[int]) -> bool:

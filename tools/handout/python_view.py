@@ -50,7 +50,7 @@ def python_view(source: str) -> PythonView:
     ------
     MarkerError
         If a magic spans several lines (IPython then joins them, and line numbers would no
-        longer point at the source).
+        longer point at the source), or if IPython cannot read the cell at all.
     """
     lines = source.split("\n")
     first = lines[0].lstrip()
@@ -59,13 +59,19 @@ def python_view(source: str) -> PythonView:
         if name not in PYTHON_CELL_MAGICS:
             return PythonView(None, set(range(1, len(lines) + 1)))
         body = python_view("\n".join(lines[1:]))
+        if body.text is None:  # %%time over %%bash, say: the body is still not Python
+            return PythonView(None, set(range(1, len(lines) + 1)))
         text = "#" + lines[0] + "\n" + body.text
         return PythonView(text, {1} | {line + 1 for line in body.magic_lines})
     # IPython drops leading blank lines and ends the cell with a newline; undo both.
     leading = next((n for n, line in enumerate(lines) if line.strip()), None)
     if leading is None:
         return PythonView(source)
-    transformed = _transformer().transform_cell("\n".join(lines[leading:]))
+    try:
+        transformed = _transformer().transform_cell("\n".join(lines[leading:]))
+    except SyntaxError as error:  # IPython tokenizes the cell; bad indentation stops it
+        line = leading + (error.lineno or 1)
+        raise MarkerError(f"this cell is not valid Python: {error.msg}", line) from None
     if not source.endswith("\n"):
         transformed = transformed.removesuffix("\n")
     transformed = [""] * leading + transformed.split("\n")
