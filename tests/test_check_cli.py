@@ -50,3 +50,12 @@ def test_pre_commit_hooks_run_the_check_command():
     for hook in hooks:
         assert hook["entry"].startswith("handout check")
         assert hook["language"] == "python" and hook["pass_filenames"] is False
+
+
+def test_an_unreadable_handout_counts_as_out_of_date(tmp_path, capsys):
+    write(tmp_path / "src" / "a.md", LESSON)
+    out = tmp_path / "handouts"
+    assert main(["strip", str(tmp_path / "src"), "-o", str(out)]) == 0
+    (out / "a_STUDENT.ipynb").write_bytes(b"\xff\xfe not UTF-8")
+    assert main(["check", str(tmp_path / "src"), "--handouts", str(out)]) == 1
+    assert f"{out / 'a_STUDENT.ipynb'}: out of date" in capsys.readouterr().err

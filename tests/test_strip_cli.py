@@ -197,3 +197,15 @@ def test_solution_command_refuses_what_strip_refuses(tmp_path, capsys):
     assert main(["solution", str(bad), "-o", str(tmp_path / "out")]) == 1
     assert "is never closed" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_file_where_a_subfolder_of_the_output_goes_stops_every_write(tmp_path, capsys):
+    write(tmp_path / "course" / "a.md", LESSON)
+    write(tmp_path / "course" / "sub" / "b.md", LESSON)
+    write(tmp_path / "out" / "sub", "a user's file")
+    assert main(["strip", str(tmp_path / "course"), "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'out' / 'sub'}: it is a file, not a folder" in err
+    assert "nothing written" in err
+    assert all_files(tmp_path / "out") == ["sub"]
+    assert (tmp_path / "out" / "sub").read_text() == "a user's file"

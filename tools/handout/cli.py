@@ -203,15 +203,17 @@ def _solutions(lessons: list[Lesson], out_dir: Path) -> tuple[dict[Path, str], l
 def _output_folder_problem(out_dir: Path) -> str | None:
     for folder in (out_dir, *out_dir.parents):
         if folder.exists():
-            return None if folder.is_dir() else f"{out_dir}: {folder} is a file, not a folder"
+            if folder.is_dir():
+                return None
+            return f"{out_dir}: {'it' if folder == out_dir else folder} is a file, not a folder"
     return None
 
 
 def _write_notebooks(made: tuple[dict[Path, str], list[str]], out_dir: Path, force: bool) -> int:
     """Write notebooks made in memory, all or none: any error, and nothing is written."""
     handouts, errors = made
-    problem = _output_folder_problem(out_dir)
-    errors += [problem] if problem else []
+    folders = {out_dir} | {path.parent for path in handouts}
+    errors += sorted(filter(None, map(_output_folder_problem, folders)))
     if not force:
         errors += [
             f"{path} exists; pass --force to replace it" for path in handouts if path.exists()
@@ -236,7 +238,7 @@ def _check(lessons: list[Lesson], handout_dir: Path | None) -> int:
     for path, text in handouts.items() if handout_dir else ():
         if not path.is_file():
             errors.append(f"{path}: missing; run 'handout strip' to write it")
-        elif path.read_text(encoding="utf-8") != text:
+        elif _read_bytes(path) != text.encode("utf-8"):
             errors.append(f"{path}: out of date with its source; run 'handout strip --force'")
     for error in errors:
         _fail(error)
@@ -245,6 +247,13 @@ def _check(lessons: list[Lesson], handout_dir: Path | None) -> int:
     sources = f"{len(lessons)} source{'s' if len(lessons) != 1 else ''}"
     print(f"checked {sources}{' and their handouts' if handout_dir else ''}: all good")
     return 0
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None  # unreadable counts as out of date
 
 
 def _build(lessons: list[Lesson], args: argparse.Namespace) -> int:
