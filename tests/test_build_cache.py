@@ -171,7 +171,7 @@ def test_a_build_killed_while_running_leaves_no_entry(tmp_path):
     write(source, source.read_text().replace("time.sleep(120)", "time.sleep(0)"))
     finished = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stderr
-    assert f"running {source} (it has not run before)" in finished.stdout
+    assert f"running {source} (it has no cached run)" in finished.stdout
 
 
 def test_a_failed_run_is_never_cached(tmp_path, capsys):
@@ -180,7 +180,7 @@ def test_a_failed_run_is_never_cached(tmp_path, capsys):
     assert build(source, out=out) == 1
     assert not (out / CACHE_FOLDER / "bad.ipynb").exists()
     assert build(source, out=out) == 1
-    assert f"running {source} (it has not run before)" in capsys.readouterr().out
+    assert f"running {source} (it has no cached run)" in capsys.readouterr().out
 
 
 def test_changed_package_version_runs_again(tmp_path, capsys, monkeypatch):
@@ -325,3 +325,154 @@ def test_progress_on_a_terminal_draws_a_bar_per_running_lesson(capsys):
     captured = capsys.readouterr()
     assert "a.md: cell 2/3" in captured.err and "b.md: cell 0/5" in captured.err
     assert captured.out == "ok     a.md ran in 1.0 s\n"
+
+
+@pytest.mark.parametrize(
+    "number, to_group",
+    [
+        pytest.param(signal.SIGTERM, False, id="sigterm-to-the-build"),  # as a CI runner sends
+        pytest.param(signal.SIGINT, True, id="ctrl-c-to-build-and-kernels"),  # as a terminal
+    ],
+)
+def test_a_signal_stops_every_lesson_and_keeps_earlier_outputs(tmp_path, number, to_group):
+    lessons = tmp_path / "lessons"
+    sleeper = (
+        HEADER
+        + "\n```python\nprint('started', flush=True)\n```\n\n"
+        + ("```python\nimport time\ntime.sleep(120)\n```\n")
+    )
+    for name in ("one", "two"):
+        write(lessons / f"{name}.md", sleeper)
+    out = tmp_path / "build"
+    earlier = write(out / "solutions" / "one.ipynb", "an earlier build's output\n")
+    command = [sys.executable, "-m", "handout", "build", str(lessons), "-o", str(out)]
+    build_process = subprocess.Popen(
+        [*command, "--jobs", "2"], stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    running, deadline = set(), time.monotonic() + 60
+    for line in build_process.stderr:
+        if "cell 2/2" in line:
+            running.add(line.split(":")[1].strip())
+        if len(running) == 2 or time.monotonic() > deadline:
+            break
+    if to_group:
+        os.killpg(build_process.pid, number)
+    else:
+        build_process.send_signal(number)
+    status = build_process.wait(timeout=30)
+    errors = build_process.stderr.read()
+    assert not process_group_alive(build_process.pid), "a kernel outlived the build"
+    assert status == 128 + number, errors
+    assert f"stopped by {signal.Signals(number).name}" in errors
+    assert str(lessons / "one.md") in errors and str(lessons / "two.md") in errors
+    assert earlier.read_text() == "an earlier build's output\n"
+    assert not list((out / CACHE_FOLDER).glob("*.ipynb"))
+
+
+def process_group_alive(group: int) -> bool:
+    """Whether any process of ``group`` is left (a kernel has a few seconds to go)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return False
+        time.sleep(0.1)
+    os.killpg(group, signal.SIGKILL)
+    return True
+
+
+def test_two_lessons_with_one_output_path_are_refused(tmp_path, capsys):
+    first = write(tmp_path / "a" / "lesson.md", LESSON)
+    second = write(tmp_path / "b" / "lesson.md", LESSON)
+    assert build(first, second, out=tmp_path / "build") == 1
+    captured = capsys.readouterr()
+    assert f"{second}: its outputs would replace those of {first}" in captured.err
+    assert f"ok     {first}" in captured.out and f"FAILED {second}" in captured.out
+
+
+def test_a_lesson_named_twice_is_built_once(built, capsys):
+    source, out, _ = built
+    assert build(source.parent.parent, source, out=out) == 0
+    assert capsys.readouterr().out.count(f"ok     {source}") == 1
+
+
+def test_a_run_whose_inputs_changed_while_it_ran_is_not_cached(tmp_path, capsys):
+    lessons = tmp_path / "lessons"
+    write(lessons / "log.txt", "")
+    source = write(
+        lessons / "appends.md",
+        HEADER + "\n```python\nopen('log.txt', 'a').write('ran\\n')\n```\n",
+    )
+    out = tmp_path / "build"
+    assert build(source, out=out) == 0
+    assert f"not caching {source}: while it ran, file log.txt changed" in capsys.readouterr().err
+    assert not (out / CACHE_FOLDER / "appends.ipynb").exists()
+
+
+def test_a_cached_run_too_slow_for_a_lower_timeout_runs_again(tmp_path, capsys):
+    source = write(
+        tmp_path / "naps.md", HEADER + "\n```python\nimport time\ntime.sleep(1.5)\n```\n"
+    )
+    out = tmp_path / "build"
+    assert build(source, out=out) == 0
+    assert build(source, out=out, extra=("--timeout", "1")) == 1
+    captured = capsys.readouterr()
+    assert "its slowest cell took 2 s, more than the 1 s a cell may now run" in captured.out
+    assert "cell 1 failed: timed out after 1 s" in captured.err
+
+
+def test_a_failed_run_discards_the_older_cached_run(built, capsys):
+    source, out, entry = built
+    write(source, source.read_text().replace("total * 2", "total / 0"))
+    assert rebuild(source, out, capsys)[0] == 1
+    assert not entry.exists()
+
+
+def test_an_unknown_lesson_setting_names_its_line(tmp_path, capsys):
+    header = HEADER.replace("jupyter:\n", "jupyter:\n  handout:\n    cell_timout: 60\n")
+    source = write(tmp_path / "typo.md", header + "\n```python\nprint(1)\n```\n")
+    assert build(source, out=tmp_path / "build") == 1
+    error = capsys.readouterr().err
+    assert f"{source}:4: handout: has no setting 'cell_timout'; it knows cell_timeout" in error
+
+
+@pytest.mark.parametrize(
+    "lesson_code, module_file",
+    [
+        pytest.param("%time import helper\n", "helper.py", id="behind-a-line-magic"),
+        pytest.param("import shelf.helper\n", "shelf/helper.py", id="namespace-package"),
+        pytest.param("import front\n", "helper.py", id="imported-by-a-local-module"),
+    ],
+)
+def test_local_code_the_lesson_runs_is_in_the_key(tmp_path, capsys, lesson_code, module_file):
+    lessons = tmp_path / "lessons"
+    write(lessons / "front.py", "import helper\n")
+    helper = write(lessons / module_file, "VALUE = 1\n")
+    source = write(lessons / "local.md", HEADER + f"\n```python\n{lesson_code}```\n")
+    out = tmp_path / "build"
+    assert build(source, out=out) == 0
+    write(helper, "VALUE = 2\n")
+    assert build(source, out=out) == 0
+    assert f"running {source} (module " in capsys.readouterr().out
+
+
+def test_an_installed_file_edited_in_place_runs_again(tmp_path, capsys, monkeypatch):
+    site = tmp_path / "site-packages"
+    module = write(site / "cachetestpkg" / "__init__.py", "VALUE = 7\n")
+    info = site / "cachetestpkg-1.0.dist-info"
+    write(info / "METADATA", "Metadata-Version: 2.1\nName: cachetestpkg\nVersion: 1.0\n")
+    write(info / "RECORD", "cachetestpkg/__init__.py,,\n")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    source = write(
+        tmp_path / "uses.md",
+        HEADER + "\n```python\nimport cachetestpkg\nprint(cachetestpkg.VALUE)\n```\n",
+    )
+    out = tmp_path / "build"
+    assert build(source, out=out) == 0
+    write(module, "VALUE = 8\n")
+    os.utime(module, ns=(time.time_ns(), time.time_ns() + 10**9))
+    assert build(source, out=out) == 0
+    assert f"running {source} (cachetestpkg's installed files changed)" in capsys.readouterr().out
+    assert outputs(out / "solutions" / "uses.ipynb") == ["8\n"]

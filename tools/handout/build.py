@@ -5,7 +5,8 @@ source, make its handout, and look its execution up in the cache; a lesson whose
 still holds is finished there, its outputs put back into its current text. Then the lessons
 that must run execute side by side, up to ``jobs`` kernels at once, each kernel's BLAS
 threads limited to its share of the cores. Every lesson's result is reported, whatever the
-others did.
+others did. Ctrl-C (or SIGTERM, which the command line turns into Ctrl-C) stops every
+running lesson at once, shutting its kernel down; what had finished stays written and cached.
 """
 
 from __future__ import annotations
@@ -13,13 +14,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from .cache import ExecutionCache, execution_inputs, forget_installed, reuse_outputs
+from .cache import (
+    ExecutionCache,
+    describe_changes,
+    execution_inputs,
+    forget_installed,
+    key_of,
+    reuse_outputs,
+)
 from .execute import (
     execute_solution_async,
     kernel_environment,
@@ -68,6 +77,8 @@ class LessonResult:
         How its execution failed, if it did (also among ``errors``).
     errors : list of str
         Messages for standard error, each naming a file and, where there is one, a line.
+    finished : bool
+        The build is done with it (False only for a lesson an interruption stopped).
     """
 
     lesson: Lesson
@@ -79,6 +90,22 @@ class LessonResult:
     reason: str = ""
     run_error: str | None = None
     errors: list[str] = field(default_factory=list)
+    finished: bool = False
+
+
+class Interrupted(Exception):
+    """The build was stopped (Ctrl-C, SIGTERM) while lessons ran.
+
+    Attributes
+    ----------
+    results : list of LessonResult
+        Every lesson's result; those that had not finished have ``finished`` False, and
+        nothing of theirs was written or cached.
+    """
+
+    def __init__(self, results: list[LessonResult]):
+        super().__init__("the build was interrupted")
+        self.results = results
 
 
 @dataclass
@@ -126,22 +153,86 @@ def build(
     -------
     list of LessonResult
         One per lesson, in the order given.
+
+    Raises
+    ------
+    Interrupted
+        On Ctrl-C (or a SIGTERM the caller turns into KeyboardInterrupt) while lessons run.
     """
     progress = progress or Progress(bars=False)
     cache = ExecutionCache(out_dir / CACHE_FOLDER)
     forget_installed()
-    results, plans = [], []
+    results, plans, claimed = [], [], {}
     for lesson in lessons:
         result = LessonResult(lesson)
         results.append(result)
-        plan = _prepare(result, out_dir, cache, cell_timeout, force_execute)
+        first = claimed.setdefault(lesson.relative, lesson)
+        if first is not lesson:
+            result.errors.append(
+                f"{lesson.path}: its outputs would replace those of {first.path} (both are "
+                f"{lesson.relative.as_posix()} in the output); rename one, or build each into "
+                "an output folder of its own"
+            )
+            result.reason = "its outputs would replace another lesson's"
+            plan = None
+        else:
+            plan = _prepare(result, out_dir, cache, cell_timeout, force_execute)
         if plan is None:
+            result.finished = True
             on_result(result)
         else:
             plans.append(plan)
     if plans:
-        asyncio.run(_execute_all(plans, out_dir, cache, jobs, progress, on_start, on_result))
+        stopped = _run_off_the_main_thread(
+            lambda stop: _execute_all(
+                plans, out_dir, cache, jobs, progress, on_start, on_result, stop
+            )
+        )
+        if stopped:
+            raise Interrupted(results)
     return results
+
+
+def _run_off_the_main_thread(lessons: Callable[[asyncio.Event], Coroutine]) -> bool:
+    """Run ``lessons(stop)`` in an event loop of its own thread; on Ctrl-C, set ``stop``.
+
+    nbclient gives the event loop SIGINT and SIGTERM handlers for each notebook it runs, and
+    takes them away when that notebook ends; with lessons side by side, a signal would
+    reach only the newest lesson, or none once one had finished. Outside the main thread it
+    cannot set them, so the signals stay with this thread, which asks every lesson to stop
+    and waits while each interrupts and shuts down its kernel. A second Ctrl-C leaves at
+    once (the kernels, which watch their parent process, then stop by themselves).
+
+    Returns
+    -------
+    bool
+        Whether the lessons were asked to stop.
+    """
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    failure = []
+
+    def run() -> None:
+        try:
+            loop.run_until_complete(lessons(stop))
+        except BaseException as error:  # raised again in the main thread
+            failure.append(error)
+        finally:
+            loop.close()
+
+    worker = threading.Thread(target=run, name="handout-lessons", daemon=True)
+    worker.start()
+    stopping = False
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        stopping = True
+        loop.call_soon_threadsafe(stop.set)
+        worker.join()
+    if failure:
+        raise failure[0]
+    return stopping
 
 
 def _prepare(
@@ -158,15 +249,14 @@ def _prepare(
     except MarkerError as error:
         result.errors.append(str(error))
         result.reason = "cannot be read (see the error above)"
+        _remove_stale(handout, result)
         return None
     files = {}
     try:
         files[handout] = nbformat.writes(make_handout(source)) + "\n"
     except MarkerError as error:
         result.errors.append(str(error))
-        if handout.is_file():
-            handout.unlink()
-            result.errors.append(f"removed {handout}, which no longer matched its source")
+        _remove_stale(handout, result)
     try:
         timeout = lesson_cell_timeout(source, cell_timeout)
     except MarkerError as error:
@@ -175,7 +265,9 @@ def _prepare(
         result.errors += write_files(files)
         return None
     inputs = execution_inputs(source)
-    cached, result.reason = (None, "--force-execute") if force else cache.lookup(lesson, inputs)
+    cached, result.reason = (
+        (None, "--force-execute") if force else cache.lookup(lesson, inputs, timeout)
+    )
     if cached is None:
         return _Plan(result, source, files, inputs, timeout)
     solution = lesson.solution_path(out_dir / "solutions")
@@ -183,6 +275,16 @@ def _prepare(
     result.reused = True
     _finish(result, files, handout, solution)
     return None
+
+
+def _remove_stale(handout: Path, result: LessonResult) -> None:
+    """Remove a handout left by an earlier build, which no longer matches its source."""
+    try:
+        if handout.is_file():
+            handout.unlink()
+            result.errors.append(f"removed {handout}, which no longer matched its source")
+    except OSError as error:
+        result.errors.append(f"cannot remove the stale {handout}: {error.strerror or error}")
 
 
 async def _execute_all(
@@ -193,8 +295,13 @@ async def _execute_all(
     progress: Progress,
     on_start: Callable[[LessonResult], None],
     on_result: Callable[[LessonResult], None],
+    stop: asyncio.Event,
 ) -> None:
-    """Run the planned lessons, at most ``jobs`` at once, sharing the cores between them."""
+    """Run the planned lessons, at most ``jobs`` at once, sharing the cores between them.
+
+    Once ``stop`` is set, running lessons stop and no other starts; nothing of theirs is
+    written or cached, and they stay unfinished.
+    """
     side_by_side = max(1, min(jobs, len(plans)))
     threads = None if side_by_side == 1 else max(1, available_cores() // side_by_side)
     env = kernel_environment(threads)
@@ -204,6 +311,8 @@ async def _execute_all(
         lesson, result = plan.result.lesson, plan.result
         name = str(lesson.path)
         async with slots:
+            if stop.is_set():
+                return
             on_start(result)
             progress.started(name, len(plan.source.notebook.cells))
             try:
@@ -212,24 +321,48 @@ async def _execute_all(
                     plan.cell_timeout,
                     env,
                     on_cell=lambda index: progress.cell(name, index),
+                    stop=stop,
                 )
             finally:
                 progress.finished(name)
+        if execution.stopped:
+            return
         result.seconds = execution.seconds
         solution = lesson.solution_path(out_dir / "solutions")
         plan.files[solution] = nbformat.writes(execution.notebook) + "\n"
         if execution.error:
             result.run_error = execution.error
             result.errors.append(execution.error)
+            cache.discard(lesson)  # the failure shows that an older run no longer holds
         else:
-            try:
-                cache.store(lesson, plan.inputs, execution.notebook)
-            except OSError as error:  # the build's results stand; the next build runs again
-                logger.warning("could not cache %s: %s", lesson.path, error.strerror or error)
+            _cache_run(cache, plan, execution)
         _finish(result, plan.files, lesson.handout_path(out_dir / "handouts"), solution)
+        result.finished = True
         on_result(result)
 
     await asyncio.gather(*(run(plan) for plan in plans))
+
+
+def _cache_run(cache: ExecutionCache, plan: _Plan, execution) -> None:
+    """Keep a run that succeeded, if its inputs did not change while it ran.
+
+    The inputs are read again: a data file or module edited during the run may or may not
+    have been seen by it, so such a run is not kept (the next build runs the lesson again).
+    """
+    path = plan.result.lesson.path
+    try:
+        after = execution_inputs(read_source(path))
+    except MarkerError as error:
+        logger.warning("not caching %s: it cannot be read again after its run: %s", path, error)
+        return
+    if key_of(after) != key_of(plan.inputs):
+        changed = describe_changes(plan.inputs, after)
+        logger.warning("not caching %s: while it ran, %s", path, changed)
+        return
+    try:
+        cache.store(plan.result.lesson, plan.inputs, execution.notebook, execution.slowest_cell)
+    except OSError as error:  # the build's results stand; the next build runs again
+        logger.warning("could not cache %s: %s", path, error.strerror or error)
 
 
 def _finish(result: LessonResult, files: dict[Path, str], handout: Path, solution: Path) -> None:

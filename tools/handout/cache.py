@@ -6,10 +6,12 @@ What can change a lesson's outputs, and so goes into its key (:func:`execution_i
   ``skip-execution``);
 - the Python that runs the kernel, which is this one: ``handout build`` starts ipykernel
   with the interpreter it runs on (:class:`~handout.execute.ThisPythonKernelManager`);
-- every distribution that provides a module the code imports, the kernel's own (ipykernel),
-  and everything those require, each by its version and the checksums of the files it
-  installed; a module imported from source rather than installed (from the lesson's folder,
-  or an editable install) counts by its files;
+- every distribution that provides a module the code imports (also behind ``%time`` and
+  the other line magics that run Python), the kernel's own (ipykernel), and everything
+  those require, each by its version, its record of installed files and their sizes and
+  modification times (so an in-place edit counts too); a module imported from source
+  rather than installed (from the lesson's folder, a namespace package there, or an
+  editable install) counts by its files, and what it imports in turn counts as well;
 - the data it reads: for each data set whose ``load_`` or ``download_`` function the code
   names, the checksums that ``cogworks_data`` verifies every file against before it is used;
   and any file that a string in the code names relative to the lesson, by its content.
@@ -18,16 +20,19 @@ Markdown is not in the key: after an edit to the text alone, the cached outputs 
 back into the new text (:func:`reuse_outputs`).
 
 Each lesson has one entry, ``<cache>/<folders>/<stem>.ipynb``: the executed notebook, plus
-its key, the inputs the key was made from (so that a rebuild can say what changed) and a
-digest of its cells. An entry is written only after every cell ran without error, and
-always atomically. One that does not parse, does not match its digest, or has a code cell
-that never ran is discarded, and the lesson runs again.
+its key, the inputs the key was made from (so that a rebuild can say what changed), a
+digest of its cells and how long its slowest cell took. An entry is written only after
+every cell ran without error and the inputs read again afterwards still give the same key
+(nothing changed while it ran), and always atomically. One that does not parse, does not
+match its digest, or has a code cell that never ran is discarded, and the lesson runs
+again; so it does when its slowest cell took longer than a cell may now run.
 
-Known gaps, which ``--force-execute`` covers until they are closed: a file the lesson
-reads through a path it builds at run time (``folder / name``) is not in the key, nor is a
-package imported only inside an imported package that is not installed but run from source
-(its own imports are covered when it is installed). Nor is the number of BLAS threads,
-which can move the last digits of floating-point results.
+Known gaps, which ``--force-execute`` covers until they are closed: the key is read from
+the code as written, so it misses what is named only at run time: a file opened through a
+path built from pieces (``folder / name``), or named only in a shell escape
+(``!cat notes.txt``); a module imported through ``importlib`` or from a folder added to
+``sys.path``. Nor does it hold the environment variables, IPython's start-up files, or the
+number of BLAS threads, which can move the last digits of floating-point results.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ import platform
 import re
 import sys
 import sysconfig
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import nbformat
@@ -52,16 +57,20 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from . import __version__
 from .files import Lesson, write_atomically
-from .python_view import python_view
+from .markers import MarkerError
+from .python_view import PYTHON_CELL_MAGICS, python_view
 from .source import Source
 
 logger = logging.getLogger(__name__)
 
 #: Bumped whenever the key or the entry changes meaning, so that old entries are not reused.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 #: Where an entry keeps its bookkeeping, in the notebook's metadata.
 ENTRY_METADATA = "handout_cache"
+
+#: What an entry's bookkeeping holds.
+ENTRY_FIELDS = frozenset({"key", "inputs", "cells", "slowest_cell"})
 
 #: Distributions every lesson depends on, whatever it imports: the kernel.
 KERNEL_DISTRIBUTIONS = ("ipykernel",)
@@ -87,15 +96,23 @@ def execution_inputs(source: Source) -> dict:
     folder = source.path.parent
     code = [cell for cell in source.notebook.cells if cell.cell_type == "code"]
     trees = [_tree(cell.source) for cell in code]
-    imported = set().union(*(_imports(tree) for tree in trees)) if trees else set()
     named = set().union(*(_names(tree) for tree in trees)) if trees else set()
     strings = set().union(*(_strings(tree) for tree in trees)) if trees else set()
 
     modules, roots = {}, set(KERNEL_DISTRIBUTIONS)
-    for name in sorted(imported):
+    queue = sorted(set().union(*(_imports(tree) for tree in trees)) if trees else set())
+    seen = set()
+    while queue:
+        name = queue.pop()
+        if name in seen:
+            continue
+        seen.add(name)
         found = _source_files(name, folder)
-        if found is not None:
+        if found is not None:  # run from source: its files count, and so does what it uses
             modules[name] = _digest_files(*found)
+            for tree in map(_file_tree, found[0]):
+                queue.extend(_imports(tree) - seen)
+                strings |= _strings(tree)
         roots.update(_distributions_of(name))
     return {
         "format": CACHE_FORMAT,
@@ -109,7 +126,7 @@ def execution_inputs(source: Source) -> dict:
         "packages": _versions_with_requirements(roots),
         "modules": modules,
         "files": {
-            text: _digest((folder / text).read_bytes())
+            text: _digest_file(folder / text)
             for text in sorted(strings)
             if _names_a_file(folder, text)
         },
@@ -138,7 +155,9 @@ def describe_changes(old: dict, new: dict) -> str:
                 version.split(" ")[0]
                 for version in (before.get(name, "absent"), after.get(name, "absent"))
             )
-            changes.append(f"{name} {was} -> {now}" if was != now else f"{name} was reinstalled")
+            changes.append(
+                f"{name} {was} -> {now}" if was != now else f"{name}'s installed files changed"
+            )
     for part, label in (("modules", "module"), ("files", "file"), ("data", "data")):
         was, now = old.get(part, {}), new.get(part, {})
         for name in sorted(set(was) | set(now)):
@@ -166,14 +185,17 @@ class ExecutionCache:
         """``folder/<folders>/<stem>.ipynb``, mirroring the lesson's place."""
         return lesson.solution_path(self.folder)
 
-    def lookup(self, lesson: Lesson, inputs: dict) -> tuple[NotebookNode | None, str]:
+    def lookup(
+        self, lesson: Lesson, inputs: dict, cell_timeout: float
+    ) -> tuple[NotebookNode | None, str]:
         """The cached executed notebook for these inputs, or None and why the lesson must run.
 
-        A damaged or incomplete entry is deleted (it is this cache's own file) and logged.
+        A damaged or incomplete entry is deleted (it is this cache's own file) and logged. A
+        run whose slowest cell took longer than ``cell_timeout`` seconds no longer holds.
         """
         path = self.entry_path(lesson)
         if not path.is_file():
-            return None, "it has not run before"
+            return None, "it has no cached run"
         try:
             notebook = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
             record = notebook.metadata[ENTRY_METADATA]
@@ -182,20 +204,42 @@ class ExecutionCache:
             problem = f"it cannot be read ({type(error).__name__}: {error})"
         if problem:
             logger.warning("discarding the cached run %s: %s", path, problem)
-            path.unlink(missing_ok=True)
+            self.discard(lesson)
             return None, "its cached run was damaged"
         if record["key"] != key_of(inputs):
             return None, describe_changes(record["inputs"], inputs)
+        if record["slowest_cell"] > cell_timeout:
+            return None, (
+                f"its slowest cell took {record['slowest_cell']:.0f} s, more than the "
+                f"{cell_timeout} s a cell may now run"
+            )
         del notebook.metadata[ENTRY_METADATA]
         return notebook, ""
 
-    def store(self, lesson: Lesson, inputs: dict, executed: NotebookNode) -> Path:
-        """Keep a notebook whose every code cell ran without error, atomically."""
+    def discard(self, lesson: Lesson) -> None:
+        """Remove a lesson's entry, if it has one (a failed run shows it no longer holds)."""
+        try:
+            self.entry_path(lesson).unlink(missing_ok=True)
+        except OSError as error:
+            logger.warning(
+                "could not remove the cached run %s: %s",
+                self.entry_path(lesson),
+                error.strerror or error,
+            )
+
+    def store(
+        self, lesson: Lesson, inputs: dict, executed: NotebookNode, slowest_cell: float
+    ) -> Path:
+        """Keep a notebook whose every code cell ran without error, atomically.
+
+        ``slowest_cell`` is how many seconds its slowest cell took.
+        """
         entry = copy.deepcopy(executed)
         entry.metadata[ENTRY_METADATA] = {
             "key": key_of(inputs),
             "inputs": inputs,
             "cells": _cells_digest(entry.cells),
+            "slowest_cell": slowest_cell,
         }
         path = self.entry_path(lesson)
         write_atomically(path, nbformat.writes(entry) + "\n")
@@ -226,14 +270,28 @@ def reuse_outputs(fresh: NotebookNode, executed: NotebookNode) -> NotebookNode:
 
 
 def _entry_problem(notebook: NotebookNode, record: dict) -> str | None:
-    if not isinstance(record, dict) or not {"key", "inputs", "cells"} <= set(record):
+    if not isinstance(record, dict) or not set(record) >= ENTRY_FIELDS:
         return "its bookkeeping is missing"
+    if not isinstance(record["inputs"], dict) or not isinstance(
+        record["slowest_cell"], (int, float)
+    ):
+        return "its bookkeeping is malformed"
     if record["cells"] != _cells_digest(notebook.cells):
         return "its cells do not match their digest"
-    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
-    if any(not isinstance(cell.get("execution_count"), int) for cell in code):
+    if any(not isinstance(cell.get("execution_count"), int) for cell in _executed_cells(notebook)):
         return "a code cell never ran (an interrupted build?)"
     return None
+
+
+def _executed_cells(notebook: NotebookNode) -> list:
+    """The code cells nbclient runs: not empty, not tagged ``skip-execution``."""
+    return [
+        cell
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        and cell.source.strip()
+        and "skip-execution" not in cell.metadata.get("tags", [])
+    ]
 
 
 def _cells_digest(cells: list) -> str:
@@ -244,24 +302,72 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _digest_file(path: Path) -> str:
+    """A file's digest, read in pieces (a data file may be large); a note if unreadable."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as stream:
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+    except OSError as error:
+        return f"unreadable: {error.strerror or error}"
+    return digest.hexdigest()
+
+
 def _digest_files(files: list[Path], base: Path) -> str:
     """One digest of several files' names (relative to ``base``) and contents."""
     digest = hashlib.sha256()
     for path in files:
         name = path.relative_to(base) if path.is_relative_to(base) else Path(path.name)
-        digest.update(name.as_posix().encode() + b"\0" + path.read_bytes())
+        digest.update(name.as_posix().encode() + b"\0" + _digest_file(path).encode())
     return digest.hexdigest()
 
 
 def _tree(cell_source: str) -> ast.AST | None:
-    """A code cell as a Python syntax tree; None for a cell that is not Python."""
-    text = python_view(cell_source).text
-    if text is None:
-        return None
+    """A code cell as a Python syntax tree, with the Python that its line magics run
+    (``%time import six``) added; None for a cell that is not Python."""
     try:
-        return ast.parse(text)
-    except SyntaxError:
+        text = python_view(cell_source).text
+        tree = ast.parse(text) if text is not None else None
+    except (SyntaxError, MarkerError):
         return None  # it fails when it runs, and its code is in the key all the same
+    for node in ast.walk(tree) if tree else ():
+        magic = _python_magic_argument(node)
+        if magic is not None:
+            tree.body.extend(magic.body)
+    return tree
+
+
+def _python_magic_argument(node: ast.AST) -> ast.Module | None:
+    """The code in ``get_ipython().run_line_magic("time", "-n1 import six")``, parsed.
+
+    Such a magic's options come before its code, so the first words are dropped one by one
+    until the rest parses.
+    """
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "run_line_magic"
+        and len(node.args) == 2
+        and all(isinstance(arg, ast.Constant) and isinstance(arg.value, str) for arg in node.args)
+        and node.args[0].value in PYTHON_CELL_MAGICS
+    ):
+        return None
+    words = node.args[1].value.split(" ")
+    for start in range(len(words)):
+        try:
+            return ast.parse(" ".join(words[start:]))
+        except SyntaxError:
+            continue
+    return None
+
+
+def _file_tree(path: Path) -> ast.AST | None:
+    """A Python file's syntax tree; None if it cannot be read or parsed."""
+    try:
+        return ast.parse(path.read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return None
 
 
 def _imports(tree: ast.AST | None) -> set[str]:
@@ -313,8 +419,9 @@ def _source_files(module: str, folder: Path) -> tuple[list[Path], Path] | None:
     """
     if (folder / f"{module}.py").is_file():
         return [folder / f"{module}.py"], folder
-    if (folder / module / "__init__.py").is_file():
-        return sorted((folder / module).rglob("*.py")), folder
+    package = sorted((folder / module).rglob("*.py")) if (folder / module).is_dir() else []
+    if package:  # a package, or a namespace package (no __init__.py), run from here
+        return package, folder
     try:
         spec = importlib.util.find_spec(module)
     except (ImportError, ValueError):
@@ -345,6 +452,7 @@ def _module_owners() -> dict[str, list[str]]:
 def forget_installed() -> None:
     """Forget what was installed, for a process that builds again after installing."""
     _module_owners.cache_clear()
+    _installed_state.cache_clear()
 
 
 def _distributions_of(module: str) -> list[str]:
@@ -379,8 +487,7 @@ def _versions_with_requirements(roots: set[str]) -> dict[str, str]:
             distribution = importlib.metadata.distribution(name)
         except importlib.metadata.PackageNotFoundError:
             continue
-        record = (distribution.read_text("RECORD") or "").encode()
-        versions[name] = f"{distribution.version} sha256:{_digest(record)[:12]}"
+        versions[name] = f"{distribution.version} sha256:{_installed_state(name)[:12]}"
         for text in distribution.requires or []:
             try:
                 requirement = Requirement(text)
@@ -389,6 +496,28 @@ def _versions_with_requirements(roots: set[str]) -> dict[str, str]:
             if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
                 queue.append(requirement.name)
     return dict(sorted(versions.items()))
+
+
+@cache
+def _installed_state(name: str) -> str:
+    """A digest of a distribution's record of installed files and of those files' sizes and
+    modification times, so that a file edited in place counts as a change.
+
+    Stat calls are cheap (the LeNet lesson's 39 distributions, 13,000 files, take a fifth of
+    a second), and kept for the build; compiled ``.pyc`` files are left out, as Python may
+    rewrite them.
+    """
+    distribution = importlib.metadata.distribution(name)
+    digest = hashlib.sha256((distribution.read_text("RECORD") or "").encode())
+    for file in distribution.files or []:
+        if file.suffix == ".pyc":
+            continue
+        try:
+            status = Path(distribution.locate_file(file)).stat()
+            digest.update(f"{file}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
+        except OSError:
+            digest.update(f"{file}\0missing\n".encode())
+    return digest.hexdigest()
 
 
 def _datasets_named(names: set[str]) -> dict[str, str]:

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
 
 from . import __version__
-from .build import LessonResult, available_cores, build
+from .build import Interrupted, LessonResult, available_cores, build
 from .execute import DEFAULT_CELL_TIMEOUT
 from .files import Lesson, find_lessons, write_files
 from .markers import MarkerError
@@ -126,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 1 when a source was refused or a lesson failed, 2 on a usage error.
+        0 on success, 1 when a source was refused or a lesson failed, 2 on a usage error;
+        for a build stopped by Ctrl-C or SIGTERM, 128 plus the signal's number (130, 143).
     """
     try:
         args = _parser().parse_args(argv)
@@ -281,19 +284,41 @@ def _build(lessons: list[Lesson], args: argparse.Namespace) -> int:
                 if result.reused
                 else f"ran in {result.seconds:.1f} s"
             )
-            progress.write(f"ok     {path} {how}")
+            progress.write(f"{'ok    ' if result.ok else 'FAILED'} {path} {how}")
             progress.write(f"       executed solution: {result.solution or 'not written'}")
             handout = result.handout or "not written (see the errors)"
             progress.write(f"       student handout:   {handout}")
 
-    results = build(
-        lessons,
-        args.output,
-        jobs=args.jobs,
-        cell_timeout=args.timeout,
-        force_execute=args.force_execute,
-        progress=progress,
-        on_start=on_start,
-        on_result=on_result,
-    )
+    received = []
+
+    def on_terminate(number, frame):
+        received.append(number)
+        raise KeyboardInterrupt
+
+    # SIGTERM stops a build as Ctrl-C does (signals can be set only in the main thread).
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, on_terminate) if in_main else None
+    try:
+        results = build(
+            lessons,
+            args.output,
+            jobs=args.jobs,
+            cell_timeout=args.timeout,
+            force_execute=args.force_execute,
+            progress=progress,
+            on_start=on_start,
+            on_result=on_result,
+        )
+    except (Interrupted, KeyboardInterrupt) as stop:
+        number = received[0] if received else signal.SIGINT
+        stopped = [r.lesson.path for r in getattr(stop, "results", []) if not r.finished]
+        named = ", ".join(map(str, stopped)) or "the lessons not yet reported"
+        _fail(
+            f"stopped by {signal.Signals(number).name}: {named} did not finish; nothing of "
+            "theirs was written or cached, and their earlier outputs are as they were"
+        )
+        return 128 + number
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
     return 0 if all(result.ok for result in results) else 1

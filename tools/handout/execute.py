@@ -6,6 +6,7 @@ import asyncio
 import copy
 import logging
 import os
+import signal
 import tempfile
 import time
 from collections.abc import Callable
@@ -29,6 +30,9 @@ logger = logging.getLogger(__name__)
 #: Seconds one cell may run; training a lesson's model for an epoch fits well within it.
 DEFAULT_CELL_TIMEOUT = 1800
 
+#: What a lesson may set under ``handout:`` in its Jupytext header.
+LESSON_SETTINGS = frozenset({"cell_timeout"})
+
 
 @dataclass
 class Execution:
@@ -42,11 +46,25 @@ class Execution:
         Wall time, kernel start-up included.
     error : str or None
         ``path:line: cell N failed: ...`` when a cell failed; None when all ran.
+    slowest_cell : float
+        Seconds the slowest cell took, from its request to the kernel's reply.
+    stopped : bool
+        The run was asked to stop before it ended; its outputs are incomplete.
     """
 
     notebook: NotebookNode
     seconds: float
     error: str | None
+    slowest_cell: float = 0.0
+    stopped: bool = False
+
+
+#: Seconds a kernel asked to stop may take to interrupt its cell before it is killed.
+STOP_GRACE = 5.0
+
+
+class _Stopped(Exception):
+    """Raised from a cell-start hook to end a run that was asked to stop."""
 
 
 def notebook_to_execute(source: Source) -> NotebookNode:
@@ -79,8 +97,12 @@ def lesson_cell_timeout(source: Source, default: int) -> int:
         If the value is not a positive whole number of seconds (naming the header line).
     """
     settings = source.notebook.metadata.get("handout", {})
+    unknown = sorted(set(settings) - LESSON_SETTINGS) if isinstance(settings, dict) else []
     if not isinstance(settings, dict):
         problem = f"handout: must hold settings such as 'cell_timeout: 3600', not {settings!r}"
+    elif unknown:
+        known = ", ".join(sorted(LESSON_SETTINGS))
+        problem = f"handout: has no setting {unknown[0]!r}; it knows {known}"
     else:
         value = settings.get("cell_timeout")
         if value is None:
@@ -89,7 +111,8 @@ def lesson_cell_timeout(source: Source, default: int) -> int:
             return value
         problem = f"handout: cell_timeout must be a whole number of seconds above 0, not {value!r}"
     lines = source.text.split("\n")
-    line = next((i + 1 for i, text in enumerate(lines) if "cell_timeout" in text), None)
+    key = unknown[0] if unknown else "cell_timeout"
+    line = next((i + 1 for i, text in enumerate(lines) if key in text), None)
     line = line or next((i + 1 for i, text in enumerate(lines) if "handout:" in text), 1)
     raise MarkerError(problem, line, str(source.path))
 
@@ -120,6 +143,7 @@ async def execute_solution_async(
     cell_timeout: int = DEFAULT_CELL_TIMEOUT,
     env: dict[str, str] | None = None,
     on_cell: Callable[[int], None] | None = None,
+    stop: asyncio.Event | None = None,
 ) -> Execution:
     """Execute an instructor source in a fresh ``python3`` kernel, as a coroutine.
 
@@ -136,6 +160,10 @@ async def execute_solution_async(
         The kernel's environment; default :func:`kernel_environment`.
     on_cell : callable, optional
         Called with each cell's index as the cell starts, for progress reports.
+    stop : asyncio.Event, optional
+        Once set, the kernel's running cell is interrupted (the kernel is killed if it does
+        not stop within ``STOP_GRACE`` seconds), no further cell starts, and the kernel is
+        shut down; the result says ``stopped``.
 
     Returns
     -------
@@ -143,13 +171,21 @@ async def execute_solution_async(
         The executed notebook, the time it took, and the error if a cell failed.
     """
     notebook = notebook_to_execute(source)
-    current = {"index": None}
+    current = {"index": None, "sent": 0.0, "slowest": 0.0}
 
     def on_cell_start(cell, cell_index):
+        if stop is not None and stop.is_set():
+            raise _Stopped
         current["index"] = cell_index
         logger.debug("%s: cell %d/%d", source.path, cell_index + 1, len(notebook.cells))
         if on_cell is not None:
             on_cell(cell_index)
+
+    def on_cell_execute(cell, cell_index):
+        current["sent"] = time.perf_counter()
+
+    def on_cell_executed(cell, cell_index, execute_reply):
+        current["slowest"] = max(current["slowest"], time.perf_counter() - current["sent"])
 
     started = time.perf_counter()
     error = None
@@ -165,14 +201,38 @@ async def execute_solution_async(
             timeout=cell_timeout,
             resources={"metadata": {"path": str(source.path.parent.resolve())}},
             on_cell_start=on_cell_start,
+            on_cell_execute=on_cell_execute,
+            on_cell_executed=on_cell_executed,
         )
+        # nbclient turns a cancelled cell into "kernel died", so a stop is asked of the
+        # kernel itself, and nbclient unwinds as it does after any failed cell.
+        stopper = asyncio.ensure_future(_stop_kernel_when(stop, client)) if stop else None
         try:
             await client.async_execute(env=env if env is not None else kernel_environment())
+        except _Stopped:
+            pass
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as failure:
-            error = _describe(source, current["index"], failure)
+            error = _describe(source, current["index"], failure, cell_timeout)
         except Exception as failure:  # a kernel that cannot start must not stop other lessons
             error = f"{source.path}: the kernel could not run: {type(failure).__name__}: {failure}"
-    return Execution(notebook, time.perf_counter() - started, error)
+        finally:
+            if stopper is not None:
+                stopper.cancel()
+    stopped = stop is not None and stop.is_set()
+    seconds = time.perf_counter() - started
+    return Execution(notebook, seconds, error, current["slowest"], stopped)
+
+
+async def _stop_kernel_when(stop: asyncio.Event, client: NotebookClient) -> None:
+    """Once ``stop`` is set, interrupt the kernel's cell; kill the kernel if that is not enough."""
+    await stop.wait()
+    manager = client.km
+    if manager is None or not manager.has_kernel:
+        return  # still starting: the first cell-start hook ends the run
+    await manager.interrupt_kernel()
+    await asyncio.sleep(STOP_GRACE)
+    if manager.has_kernel:
+        await manager.signal_kernel(signal.SIGKILL)
 
 
 class ThisPythonKernelManager(AsyncKernelManager):
@@ -242,13 +302,16 @@ def kernel_environment(threads: int | None = None) -> dict[str, str]:
     return env
 
 
-def _describe(source: Source, index: int | None, failure: Exception) -> str:
+def _describe(source: Source, index: int | None, failure: Exception, cell_timeout: int) -> str:
     if index is None:
         return f"{source.path}: the kernel failed before any cell ran: {failure}"
     if isinstance(failure, CellExecutionError):
         summary = f"{failure.ename}: {failure.evalue}"
     elif isinstance(failure, CellTimeoutError):
-        summary = "timed out (raise the limit with --timeout)"
+        summary = (
+            f"timed out after {cell_timeout} s (raise the limit with --timeout, or with "
+            "'handout: cell_timeout' in the lesson's header where the lesson sets its own)"
+        )
     else:
         summary = f"the kernel died: {failure}"
     return f"{source.where(index)}: cell {index + 1} failed: {summary}"

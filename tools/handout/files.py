@@ -49,7 +49,8 @@ def find_lessons(paths: list[Path]) -> list[Lesson]:
 
     A file is taken as named (and fails later if it is not Jupytext markdown). A folder is
     searched for ``.md`` files that open with a Jupytext header; hidden folders are skipped,
-    and so, with a log line, is markdown that is not a notebook (a README, say).
+    and so, with a log line, is markdown that is not a notebook (a README, say). A file met
+    twice counts once, where it was met first.
 
     Raises
     ------
@@ -77,7 +78,12 @@ def find_lessons(paths: list[Path]) -> list[Lesson]:
                 lessons.append(Lesson(found, relative))
         else:
             raise FileNotFoundError(f"{path}: no such file or folder")
-    return lessons
+    seen = set()  # a file named twice (alone, and in its folder) is one lesson
+    return [
+        lesson
+        for lesson in lessons
+        if not (lesson.path.resolve() in seen or seen.add(lesson.path.resolve()))
+    ]
 
 
 def write_atomically(path: Path, text: str) -> None:
