@@ -39,11 +39,13 @@ from __future__ import annotations
 
 import ast
 import copy
+import csv
 import hashlib
 import importlib.metadata
 import importlib.util
 import json
 import logging
+import os
 import platform
 import re
 import sys
@@ -503,17 +505,24 @@ def _installed_state(name: str) -> str:
     """A digest of a distribution's record of installed files and of those files' sizes and
     modification times, so that a file edited in place counts as a change.
 
-    Stat calls are cheap (the LeNet lesson's 39 distributions, 13,000 files, take a fifth of
-    a second), and kept for the build; compiled ``.pyc`` files are left out, as Python may
-    rewrite them.
+    Compiled ``.pyc`` files are left out, as Python may rewrite them. The record is read
+    with ``csv`` and the files stat-ed by plain string paths: ``Distribution.files`` makes a
+    path object per file, which took ten times as long (0.2 s against 0.02 s for the LeNet
+    lesson's largest eleven distributions).
     """
     distribution = importlib.metadata.distribution(name)
-    digest = hashlib.sha256((distribution.read_text("RECORD") or "").encode())
-    for file in distribution.files or []:
-        if file.suffix == ".pyc":
+    record = distribution.read_text("RECORD")
+    digest = hashlib.sha256((record or "").encode())
+    if record is not None:
+        files = [row[0] for row in csv.reader(record.splitlines()) if row]
+    else:  # installed without a record (an old egg-info): what metadata lists
+        files = [str(file) for file in distribution.files or []]
+    base = str(distribution.locate_file(""))
+    for file in files:
+        if file.endswith(".pyc"):
             continue
         try:
-            status = Path(distribution.locate_file(file)).stat()
+            status = os.stat(os.path.join(base, file))
             digest.update(f"{file}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
         except OSError:
             digest.update(f"{file}\0missing\n".encode())
