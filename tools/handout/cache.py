@@ -27,6 +27,13 @@ every cell ran without error and the inputs read again afterwards still give the
 match its digest, or has a code cell that never ran is discarded, and the lesson runs
 again; so it does when its slowest cell took longer than a cell may now run.
 
+Why not jupyter-cache: its key is a notebook's code cells and kernel name, so package
+versions and data would have to be folded into the notebook's metadata to count; it keeps
+its records in an SQLite database beside the notebooks (with SQLAlchemy as a dependency),
+and its executors run notebooks without the per-lesson thread limits and timeouts the build
+sets. What this module stores is one notebook file per lesson, written atomically, that
+anyone can open; the key is the part that needs care, and jupyter-cache would not supply it.
+
 Known gaps, which ``--force-execute`` covers until they are closed: the key is read from
 the code as written, so it misses what is named only at run time: a file opened through a
 path built from pieces (``folder / name``), or named only in a shell escape
