@@ -443,18 +443,48 @@ def test_an_unknown_lesson_setting_names_its_line(tmp_path, capsys):
         pytest.param("%time import helper\n", "helper.py", id="behind-a-line-magic"),
         pytest.param("import shelf.helper\n", "shelf/helper.py", id="namespace-package"),
         pytest.param("import front\n", "helper.py", id="imported-by-a-local-module"),
+        pytest.param("%run front.py\n", "helper.py", id="imported-by-a-run-script"),
+        pytest.param("%run -i front\n", "helper.py", id="run-script-named-without-suffix"),
+        pytest.param("%run -m front\n", "helper.py", id="run-as-a-module"),
+        pytest.param("%load_ext helper\n", "helper.py", id="loaded-as-an-extension"),
+        pytest.param("import helper\n", "helper/__init__.py", id="package-beside-a-module"),
     ],
 )
 def test_local_code_the_lesson_runs_is_in_the_key(tmp_path, capsys, lesson_code, module_file):
     lessons = tmp_path / "lessons"
     write(lessons / "front.py", "import helper\n")
-    helper = write(lessons / module_file, "VALUE = 1\n")
+    write(lessons / "helper.py", "VALUE = 0\n")  # what Python skips for a package beside it
+    extension = "def load_ipython_extension(shell):\n    pass\n"
+    helper = write(lessons / module_file, "VALUE = 1\n" + extension)
     source = write(lessons / "local.md", HEADER + f"\n```python\n{lesson_code}```\n")
     out = tmp_path / "build"
     assert build(source, out=out) == 0
-    write(helper, "VALUE = 2\n")
+    write(helper, "VALUE = 2\n" + extension)
     assert build(source, out=out) == 0
-    assert f"running {source} (module " in capsys.readouterr().out
+    changed = module_file.split("/")[0].removesuffix(".py")
+    assert f"running {source} (module {changed} changed)" in capsys.readouterr().out
+
+
+def test_a_rebuild_with_nothing_changed_rewrites_the_same_bytes(built, capsys):
+    source, out, _ = built
+    solution = out / "solutions" / "unit" / "sums.ipynb"
+    handout = out / "handouts" / "unit" / "sums_STUDENT.ipynb"
+    first = solution.read_bytes(), handout.read_bytes()
+    assert rebuild(source, out, capsys)[0] == 0
+    assert (solution.read_bytes(), handout.read_bytes()) == first
+
+
+def test_files_the_lesson_writes_are_its_output_not_its_input(tmp_path, capsys):
+    code = "import time\nopen('made.txt', 'w').write(str(time.time()))\nprint({})\n"
+    source = write(tmp_path / "writes.md", HEADER + f"\n```python\n{code.format(1)}```\n")
+    out = tmp_path / "build"
+    for code_edit, reused in ((None, False), ("print(2)", False), (None, True)):
+        if code_edit:
+            write(source, source.read_text().replace("print(1)", code_edit))
+        assert build(source, out=out) == 0
+        captured = capsys.readouterr()
+        assert "not caching" not in captured.err
+        assert ("reused its cached run" in captured.out) is reused
 
 
 def test_an_installed_file_edited_in_place_runs_again(tmp_path, capsys, monkeypatch):

@@ -28,6 +28,7 @@ from .cache import (
     forget_installed,
     key_of,
     reuse_outputs,
+    without_files,
 )
 from .execute import (
     execute_solution_async,
@@ -117,6 +118,8 @@ class _Plan:
     files: dict[Path, str]
     inputs: dict
     cell_timeout: int
+    #: Files that an earlier run of the lesson created: its output, not its input.
+    written: list[str]
 
 
 def build(
@@ -269,7 +272,8 @@ def _prepare(
         (None, "--force-execute") if force else cache.lookup(lesson, inputs, timeout)
     )
     if cached is None:
-        return _Plan(result, source, files, inputs, timeout)
+        written = cache.written_before(lesson)
+        return _Plan(result, source, files, without_files(inputs, written), timeout, written)
     solution = lesson.solution_path(out_dir / "solutions")
     files[solution] = nbformat.writes(reuse_outputs(notebook_to_execute(source), cached)) + "\n"
     result.reused = True
@@ -348,6 +352,8 @@ def _cache_run(cache: ExecutionCache, plan: _Plan, execution) -> None:
 
     The inputs are read again: a data file or module edited during the run may or may not
     have been seen by it, so such a run is not kept (the next build runs the lesson again).
+    Named files that the run created, or that an earlier run created, are its output and
+    are left out of the comparison.
     """
     path = plan.result.lesson.path
     try:
@@ -355,12 +361,26 @@ def _cache_run(cache: ExecutionCache, plan: _Plan, execution) -> None:
     except MarkerError as error:
         logger.warning("not caching %s: it cannot be read again after its run: %s", path, error)
         return
+    created = sorted(set(after["files"]) - set(plan.inputs["files"]) | set(plan.written))
+    after = without_files(after, created)
     if key_of(after) != key_of(plan.inputs):
         changed = describe_changes(plan.inputs, after)
-        logger.warning("not caching %s: while it ran, %s", path, changed)
+        hint = (
+            "; if the lesson writes these files itself, remove them and build again, so that "
+            "its run creates them"
+            if changed.startswith("file ")
+            else ""
+        )
+        logger.warning("not caching %s: while it ran, %s%s", path, changed, hint)
         return
     try:
-        cache.store(plan.result.lesson, plan.inputs, execution.notebook, execution.slowest_cell)
+        cache.store(
+            plan.result.lesson,
+            plan.inputs,
+            execution.notebook,
+            execution.slowest_cell,
+            written=created,
+        )
     except OSError as error:  # the build's results stand; the next build runs again
         logger.warning("could not cache %s: %s", path, error.strerror or error)
 

@@ -7,23 +7,29 @@ What can change a lesson's outputs, and so goes into its key (:func:`execution_i
 - the Python that runs the kernel, which is this one: ``handout build`` starts ipykernel
   with the interpreter it runs on (:class:`~handout.execute.ThisPythonKernelManager`);
 - every distribution that provides a module the code imports (also behind ``%time`` and
-  the other line magics that run Python), the kernel's own (ipykernel), and everything
-  those require, each by its version, its record of installed files and their sizes and
-  modification times (so an in-place edit counts too); a module imported from source
-  rather than installed (from the lesson's folder, a namespace package there, or an
-  editable install) counts by its files, and what it imports in turn counts as well;
+  the other line magics that run Python, ``%load_ext`` and ``%run -m``), the kernel's own
+  (ipykernel), and everything those require, each by its version, its record of installed
+  files and their sizes and modification times (so an in-place edit counts too); a module
+  imported from source rather than installed (from the lesson's folder, a namespace
+  package there, or an editable install) counts by its files, and what it imports in turn
+  counts as well;
 - the data it reads: for each data set whose ``load_`` or ``download_`` function the code
   names, the checksums that ``cogworks_data`` verifies every file against before it is used;
-  and any file that a string in the code names relative to the lesson, by its content.
+  and any file that a string in the code names relative to the lesson, by its content,
+  as well as the script a ``%run`` runs (and what that script imports).
 
 Markdown is not in the key: after an edit to the text alone, the cached outputs are put
 back into the new text (:func:`reuse_outputs`).
 
 Each lesson has one entry, ``<cache>/<folders>/<stem>.ipynb``: the executed notebook, plus
 its key, the inputs the key was made from (so that a rebuild can say what changed), a
-digest of its cells and how long its slowest cell took. An entry is written only after
-every cell ran without error and the inputs read again afterwards still give the same key
-(nothing changed while it ran), and always atomically. One that does not parse, does not
+digest of its cells, how long its slowest cell took and which named files the run created.
+An entry is written only after every cell ran without error and the inputs read again
+afterwards still give the same key (nothing changed while it ran), and always atomically.
+A file that the code names and that did not exist before the run (``plt.savefig("a.pdf")``)
+is the run's output: it is left out of the comparison, and out of the key from then on, also
+when a later run rewrites it. A file that existed and changed during the run may have been
+read in either state, so that run is not kept. One that does not parse, does not
 match its digest, or has a code cell that never ran is discarded, and the lesson runs
 again; so it does when its slowest cell took longer than a cell may now run.
 
@@ -55,6 +61,7 @@ import logging
 import os
 import platform
 import re
+import shlex
 import sys
 import sysconfig
 from functools import cache, lru_cache
@@ -110,6 +117,13 @@ def execution_inputs(source: Source) -> dict:
 
     modules, roots = {}, set(KERNEL_DISTRIBUTIONS)
     queue = sorted(set().union(*(_imports(tree) for tree in trees)) if trees else set())
+    for name in sorted(set().union(*(_run_scripts(tree) for tree in trees)) if trees else ()):
+        script = _script_path(folder, name)
+        if script is not None:  # %run: the file counts, and so does what it imports
+            strings.add(script.relative_to(folder).as_posix())
+            tree = _file_tree(script) if script.suffix == ".py" else None
+            queue.extend(_imports(tree))
+            strings |= _strings(tree)
     seen = set()
     while queue:
         name = queue.pop()
@@ -215,6 +229,7 @@ class ExecutionCache:
             logger.warning("discarding the cached run %s: %s", path, problem)
             self.discard(lesson)
             return None, "its cached run was damaged"
+        inputs = without_files(inputs, record.get("written", []))
         if record["key"] != key_of(inputs):
             return None, describe_changes(record["inputs"], inputs)
         if record["slowest_cell"] > cell_timeout:
@@ -224,6 +239,22 @@ class ExecutionCache:
             )
         del notebook.metadata[ENTRY_METADATA]
         return notebook, ""
+
+    def written_before(self, lesson: Lesson) -> list[str]:
+        """The files that the lesson's cached run created, [] if there is no readable entry.
+
+        A lesson that runs again rewrites them; they stay its output, not its input.
+        """
+        try:
+            notebook = nbformat.reads(
+                self.entry_path(lesson).read_text(encoding="utf-8"), as_version=4
+            )
+            written = notebook.metadata[ENTRY_METADATA].get("written", [])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return []
+        return (
+            [name for name in written if isinstance(name, str)] if isinstance(written, list) else []
+        )
 
     def discard(self, lesson: Lesson) -> None:
         """Remove a lesson's entry, if it has one (a failed run shows it no longer holds)."""
@@ -237,11 +268,18 @@ class ExecutionCache:
             )
 
     def store(
-        self, lesson: Lesson, inputs: dict, executed: NotebookNode, slowest_cell: float
+        self,
+        lesson: Lesson,
+        inputs: dict,
+        executed: NotebookNode,
+        slowest_cell: float,
+        written: list[str] = (),
     ) -> Path:
         """Keep a notebook whose every code cell ran without error, atomically.
 
-        ``slowest_cell`` is how many seconds its slowest cell took.
+        ``slowest_cell`` is how many seconds its slowest cell took; ``written`` names the
+        files that its code names and that the run itself created, which later lookups
+        leave out of the key (they are the lesson's output, not its input).
         """
         entry = copy.deepcopy(executed)
         entry.metadata[ENTRY_METADATA] = {
@@ -249,10 +287,19 @@ class ExecutionCache:
             "inputs": inputs,
             "cells": _cells_digest(entry.cells),
             "slowest_cell": slowest_cell,
+            "written": sorted(written),
         }
         path = self.entry_path(lesson)
         write_atomically(path, nbformat.writes(entry) + "\n")
         return path
+
+
+def without_files(inputs: dict, names: list[str]) -> dict:
+    """``inputs`` without the named files (ones a lesson's run wrote, not read)."""
+    if not names:
+        return inputs
+    files = {name: digest for name, digest in inputs["files"].items() if name not in names}
+    return {**inputs, "files": files}
 
 
 def reuse_outputs(fresh: NotebookNode, executed: NotebookNode) -> NotebookNode:
@@ -281,8 +328,12 @@ def reuse_outputs(fresh: NotebookNode, executed: NotebookNode) -> NotebookNode:
 def _entry_problem(notebook: NotebookNode, record: dict) -> str | None:
     if not isinstance(record, dict) or not set(record) >= ENTRY_FIELDS:
         return "its bookkeeping is missing"
-    if not isinstance(record["inputs"], dict) or not isinstance(
-        record["slowest_cell"], (int, float)
+    written = record.get("written", [])
+    if (
+        not isinstance(record["inputs"], dict)
+        or not isinstance(record["slowest_cell"], (int, float))
+        or not isinstance(written, list)
+        or not all(isinstance(name, str) for name in written)
     ):
         return "its bookkeeping is malformed"
     if record["cells"] != _cells_digest(notebook.cells):
@@ -333,41 +384,97 @@ def _digest_files(files: list[Path], base: Path) -> str:
 
 
 def _tree(cell_source: str) -> ast.AST | None:
-    """A code cell as a Python syntax tree, with the Python that its line magics run
-    (``%time import six``) added; None for a cell that is not Python."""
+    """A code cell as a Python syntax tree, with the imports that its line magics make
+    added: the Python of ``%time import six``, ``%load_ext six`` and ``%run -m six``.
+    None for a cell that is not Python."""
     try:
         text = python_view(cell_source).text
         tree = ast.parse(text) if text is not None else None
     except (SyntaxError, MarkerError):
         return None  # it fails when it runs, and its code is in the key all the same
     for node in ast.walk(tree) if tree else ():
-        magic = _python_magic_argument(node)
+        magic = _line_magic(node)
         if magic is not None:
-            tree.body.extend(magic.body)
+            tree.body.extend(_magic_python(*magic).body)
     return tree
 
 
-def _python_magic_argument(node: ast.AST) -> ast.Module | None:
-    """The code in ``get_ipython().run_line_magic("time", "-n1 import six")``, parsed.
-
-    Such a magic's options come before its code, so the first words are dropped one by one
-    until the rest parses.
-    """
-    if not (
+def _line_magic(node: ast.AST) -> tuple[str, str] | None:
+    """``("time", "import six")`` for ``get_ipython().run_line_magic("time", "import six")``,
+    the call IPython makes of ``%time import six``; None for any other node."""
+    if (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr == "run_line_magic"
         and len(node.args) == 2
         and all(isinstance(arg, ast.Constant) and isinstance(arg.value, str) for arg in node.args)
-        and node.args[0].value in PYTHON_CELL_MAGICS
     ):
-        return None
-    words = node.args[1].value.split(" ")
-    for start in range(len(words)):
-        try:
-            return ast.parse(" ".join(words[start:]))
-        except SyntaxError:
-            continue
+        return node.args[0].value, node.args[1].value
+    return None
+
+
+def _magic_python(name: str, argument: str) -> ast.Module:
+    """The Python a line magic runs, as far as the key needs it; an empty module if none.
+
+    A timing magic's options come before its code, so the first words are dropped one by
+    one until the rest parses.
+    """
+    if name in PYTHON_CELL_MAGICS:
+        words = argument.split(" ")
+        for start in range(len(words)):
+            try:
+                return ast.parse(" ".join(words[start:]))
+            except SyntaxError:
+                continue
+    modules = []
+    if name == "load_ext":
+        modules = argument.split()
+    elif name == "run" and _run_target(argument)[0] == "-m":
+        modules = [_run_target(argument)[1]]
+    imports = [ast.Import(names=[ast.alias(name=module)]) for module in modules if module]
+    return ast.Module(body=imports, type_ignores=[])
+
+
+#: ``%run``'s options that take a value (IPython's ``%run?`` lists them).
+_RUN_OPTIONS_WITH_VALUES = frozenset("NbDlsTm")
+
+
+def _run_target(argument: str) -> tuple[str, str]:
+    """What ``%run argument`` runs: ``("-m", module)`` or ``("file", name)``; ``("", "")``
+    if it cannot be told."""
+    try:
+        words = shlex.split(argument)
+    except ValueError:
+        return "", ""
+    while words and words[0].startswith("-") and len(words[0]) > 1:
+        option = words.pop(0)
+        letters = option[1:]
+        takes_value = letters[-1] in _RUN_OPTIONS_WITH_VALUES
+        value = words.pop(0) if takes_value and words else ""
+        if "m" in letters:
+            module = letters.split("m", 1)[1] or value
+            return "-m", module
+        if takes_value and not value:
+            return "", ""
+    return ("file", words[0]) if words else ("", "")
+
+
+def _run_scripts(tree: ast.AST | None) -> set[str]:
+    """The file names a cell's ``%run`` magics run, as written."""
+    found = set()
+    for node in ast.walk(tree) if tree else ():
+        magic = _line_magic(node)
+        if magic and magic[0] == "run" and _run_target(magic[1])[0] == "file":
+            found.add(_run_target(magic[1])[1])
+    return found
+
+
+def _script_path(folder: Path, name: str) -> Path | None:
+    """The file ``%run name`` runs from ``folder``: ``name``, else ``name.py``, as IPython
+    looks for it; None if neither is a file."""
+    for candidate in (name, name if name.endswith(".py") else f"{name}.py"):
+        if _names_a_file(folder, candidate):
+            return folder / candidate
     return None
 
 
@@ -425,11 +532,17 @@ def _source_files(module: str, folder: Path) -> tuple[list[Path], Path] | None:
     Such a module is one in the lesson's folder (the kernel's working folder), or one found
     outside both the standard library and every ``site-packages``: an editable install,
     whose version does not move when its code does. None for anything else.
+
+    In the lesson's folder the order is Python's: a package (``name/__init__.py``) before a
+    module (``name.py``) before a namespace package (a folder of modules, no ``__init__``).
     """
+    here = folder / module
+    package = sorted(here.rglob("*.py")) if here.is_dir() else []
+    if (here / "__init__.py").is_file():
+        return package, folder
     if (folder / f"{module}.py").is_file():
         return [folder / f"{module}.py"], folder
-    package = sorted((folder / module).rglob("*.py")) if (folder / module).is_dir() else []
-    if package:  # a package, or a namespace package (no __init__.py), run from here
+    if package:
         return package, folder
     try:
         spec = importlib.util.find_spec(module)

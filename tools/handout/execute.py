@@ -72,11 +72,15 @@ def notebook_to_execute(source: Source) -> NotebookNode:
 
     The notebook's own kernelspec is replaced by the standard ``python3`` one (an instructor's
     private environment name would stop the run on any other machine), and its jupytext
-    metadata is dropped so that the executed copy is not mistaken for a paired file.
+    metadata is dropped so that the executed copy is not mistaken for a paired file. Cells
+    get ids by position (``cell-0``, ...), as in the handout, instead of the random ones
+    Jupytext gives them, so that rebuilding an unchanged lesson rewrites nothing.
     """
     notebook = copy.deepcopy(source.notebook)
     notebook.metadata.pop("jupytext", None)
     notebook.metadata["kernelspec"] = dict(KERNELSPEC)
+    for position, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{position}"
     return notebook
 
 
