@@ -128,6 +128,9 @@ def test_force_execute_runs_even_with_a_valid_cache(built, capsys):
             lambda text: text.replace('"execution_count": 2', '"execution_count": null'),
             id="cell-never-ran",
         ),
+        pytest.param(lambda text: '{"nbformat": 4, "nbformat_minor": 5}', id="not-a-notebook"),
+        pytest.param(lambda text: "{}", id="empty-object"),
+        pytest.param(lambda text: "[]", id="json-array"),
     ],
 )
 def test_damaged_entry_is_discarded_and_the_lesson_runs_again(built, capsys, damage):

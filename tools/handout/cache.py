@@ -192,6 +192,18 @@ def describe_changes(old: dict, new: dict) -> str:
     return shown + (f" and {len(changes) - 4} more" if len(changes) > 4 else "")
 
 
+#: What reading a damaged entry can raise: it may not be JSON, not a notebook (nbformat's
+#: ValidationError is no ValueError), or lack the record this cache writes.
+_UNREADABLE = (
+    OSError,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    nbformat.ValidationError,
+)
+
+
 class ExecutionCache:
     """One executed notebook per lesson, kept below ``folder``.
 
@@ -223,7 +235,7 @@ class ExecutionCache:
             notebook = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
             record = notebook.metadata[ENTRY_METADATA]
             problem = _entry_problem(notebook, record)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        except _UNREADABLE as error:
             problem = f"it cannot be read ({type(error).__name__}: {error})"
         if problem:
             logger.warning("discarding the cached run %s: %s", path, problem)
@@ -250,7 +262,7 @@ class ExecutionCache:
                 self.entry_path(lesson).read_text(encoding="utf-8"), as_version=4
             )
             written = notebook.metadata[ENTRY_METADATA].get("written", [])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except _UNREADABLE:
             return []
         return (
             [name for name in written if isinstance(name, str)] if isinstance(written, list) else []
