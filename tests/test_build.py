@@ -69,6 +69,20 @@ def test_failing_lesson_fails_the_build_naming_cell_and_error(tmp_path, capsys):
     assert partial.cells[-1].outputs[0].output_type == "error"
 
 
+def test_a_solution_that_fails_its_self_check_fails_the_build(tmp_path, capsys):
+    """A wrong instructor answer must not ship as a "verified" solution with a cross in it."""
+    source = write(
+        tmp_path / "wrong.md",
+        HEADER + "\n```python\nimport numpy as np\n\ndef accuracy(p, t):\n"
+        "    return np.sum(np.argmax(p, axis=1) == t)  # <COGLINE>\n```\n\n"
+        "```python\nfrom coursekit.checks import check_accuracy\n\ncheck_accuracy(accuracy)\n```\n",
+    )
+    assert main(["build", str(source), "-o", str(tmp_path / "build")]) == 1
+    captured = capsys.readouterr()
+    assert "cell 2 failed: CheckFailed: accuracy gave" in captured.err
+    assert f"FAILED {source}" in captured.out
+
+
 def test_build_leaves_nothing_beside_the_sources_or_in_the_working_folder(tmp_path, monkeypatch):
     lessons = tmp_path / "lessons"
     write(lessons / "plots.md", PASSING)

@@ -44,6 +44,13 @@ def right_accuracy(predictions, truth):
     return np.mean(np.argmax(predictions, axis=1) == truth)
 
 
+def tensor_accuracy(predictions, truth):
+    """Right too, though it returns a 0-d mygrad Tensor, as noggin accepts."""
+    import mygrad as mg
+
+    return mg.mean(np.argmax(predictions, axis=1) == truth)
+
+
 def test_checks_pass_on_right_answers(capsys):
     np.random.seed(0)
     model = LeNet()
@@ -52,12 +59,13 @@ def test_checks_pass_on_right_answers(capsys):
     labels = np.arange(8) % 10
     before = [np.copy(p.data) for p in model.parameters]
     checks.check_accuracy(right_accuracy)
+    checks.check_accuracy(tensor_accuracy)
     checks.check_model(model)
     checks.check_parameters(model)
     checks.check_training_step(model, optimizer, images, labels)
     assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters, strict=True))
     out = capsys.readouterr().out
-    assert out.count(checks.PASS) == 4 and checks.FAIL not in out
+    assert out.count(checks.PASS) == 5 and checks.FAIL not in out
 
 
 @pytest.mark.parametrize(
@@ -67,6 +75,8 @@ def test_checks_pass_on_right_answers(capsys):
         (lambda p, t: np.argmax(p, axis=1) == t, "one number"),
         (lambda p, t: np.mean(np.argmax(p, axis=0)[:2] == t[:2]), "where"),
         (lambda p, t: np.mean(np.asarray(p).argmax(axis=1) != t), "where"),
+        (lambda p, t: "high", "should return a number, got a str"),
+        (lambda p, t: np.mean((np.asarray(p)[:, 1] > np.asarray(p)[:, 0]) == t), "three classes"),
     ],
 )
 def test_wrong_accuracy_is_named_without_the_answer(wrong, message, capsys):
@@ -95,6 +105,64 @@ def test_wrong_model_shapes_and_parameter_lists_are_named(capsys):
         "expected (1, 10)" in out and "lists 6 tensors" in out and "input and output sizes" in out
     )
     assert "10,760" not in out
+
+
+class Unfinished(LeNet):
+    """A student's model part-way through: ``__init__`` does not make the layers yet."""
+
+    def __init__(self):
+        pass
+
+
+class NumpyOut(LeNet):
+    def __call__(self, x):
+        return super().__call__(x).data
+
+
+class NumpyParameters(LeNet):
+    @property
+    def parameters(self):
+        return [p.data for p in super().parameters]
+
+
+class MethodParameters(LeNet):
+    def parameters(self):
+        return super().parameters
+
+
+@pytest.mark.parametrize(
+    ("check", "model", "message"),
+    [
+        (checks.check_model, NumpyOut(), "returned a numpy.ndarray, not a mygrad Tensor"),
+        (checks.check_parameters, NumpyParameters(), "lists a numpy.ndarray"),
+        (checks.check_parameters, MethodParameters(), "is a method"),
+        (checks.check_parameters, Unfinished(), "raised AttributeError"),
+        (checks.check_model, Unfinished(), "raised AttributeError"),
+    ],
+)
+def test_models_that_cannot_train_are_named_not_raised(check, model, message, capsys):
+    check(model)
+    out = capsys.readouterr().out
+    assert out.startswith(checks.FAIL) and message in out
+
+
+def test_training_step_on_unscaled_images_points_at_the_scaling(capsys):
+    np.random.seed(0)
+    model = LeNet()
+    optimizer = SGD(model.parameters, learning_rate=0.01, momentum=0.9)
+    images = np.random.randint(0, 256, size=(16, 1, 32, 32)).astype(np.float32)
+    checks.check_training_step(model, optimizer, images, np.arange(16) % 10)
+    out = capsys.readouterr().out
+    assert out.startswith(checks.FAIL) and "were they scaled to [0, 1]?" in out
+
+
+def test_a_failed_check_raises_while_a_solution_is_verified(monkeypatch, capsys):
+    monkeypatch.setenv(checks.VERIFY_VARIABLE, "1")
+    checks.check_accuracy(right_accuracy)  # a right answer still passes quietly
+    with pytest.raises(checks.CheckFailed, match="returned None"):
+        checks.check_accuracy(lambda p, t: None)
+    out = capsys.readouterr().out
+    assert out.startswith(checks.PASS) and f"{checks.FAIL} accuracy returned None" in out
 
 
 def test_training_step_that_changes_nothing_is_caught(capsys):

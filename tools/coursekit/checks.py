@@ -4,19 +4,38 @@ nothing, so that a notebook cell shows the verdict alone.
 
 They test behaviour on small inputs of their own, so they work on any correct solution,
 not only the instructor's.
+
+Under ``handout build``, which sets ``HANDOUT_VERIFY`` in the kernel's environment, a check
+that fails also raises :class:`CheckFailed`, so a wrong instructor solution fails the build
+instead of shipping a cross in the verified solution.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 
 import numpy as np
 
 PASS, FAIL = "\u2714", "\u2718"
 
+#: Set (to anything but "" or "0") by ``handout build`` in the kernels that verify solutions.
+VERIFY_VARIABLE = "HANDOUT_VERIFY"
+
+
+class CheckFailed(AssertionError):
+    """A self-check failed while a solution was being verified."""
+
 
 def _report(ok: bool, message: str) -> None:
     print(f"{PASS if ok else FAIL} {message}")
+    if not ok and os.environ.get(VERIFY_VARIABLE, "0") not in ("", "0"):
+        raise CheckFailed(message)
+
+
+def _kind(value) -> str:
+    kind = type(value)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
 
 
 def check_accuracy(accuracy) -> None:
@@ -24,11 +43,14 @@ def check_accuracy(accuracy) -> None:
     import mygrad as mg
 
     scores = np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7], [0.6, 0.4]])
+    three_classes = np.array([[0.2, 0.5, 0.3], [0.6, 0.3, 0.1], [0.1, 0.2, 0.7]])
     cases = [
         (scores, np.array([1, 0, 1, 0]), 1.0, "all four predictions right"),
         (scores, np.array([1, 0, 0, 0]), 0.75, "three of four right"),
         (scores, np.array([0, 1, 0, 1]), 0.0, "none right"),
         (mg.Tensor(scores), np.array([1, 1, 1, 1]), 0.5, "scores given as a mygrad Tensor"),
+        (three_classes, np.array([1, 0, 2]), 1.0, "three classes, all right"),
+        (three_classes, np.array([1, 2, 0]), 1 / 3, "three classes, one right"),
     ]
     for predictions, truth, expected, what in cases:
         try:
@@ -37,11 +59,18 @@ def check_accuracy(accuracy) -> None:
             return _report(False, f"accuracy raised {type(error).__name__}: {error} ({what})")
         if got is None:
             return _report(False, "accuracy returned None: did you forget to return the result?")
-        if not np.isscalar(got) and np.ndim(got) != 0:
-            return _report(False, f"accuracy should return one number, got shape {np.shape(got)}")
-        if not np.isclose(float(got), expected):
+        if isinstance(got, mg.Tensor):  # as mg.mean gives: a number all the same
+            got = got.data
+        try:
+            shape = np.shape(got)
+            number = float(got) if shape == () else None
+        except (TypeError, ValueError):
+            return _report(False, f"accuracy should return a number, got a {_kind(got)}")
+        if number is None:
+            return _report(False, f"accuracy should return one number, got shape {shape}")
+        if not np.isclose(number, expected):
             return _report(
-                False, f"accuracy gave {float(got):.2f} where {expected:.2f} is right ({what})"
+                False, f"accuracy gave {number:.2f} where {expected:.2f} is right ({what})"
             )
     return _report(True, "accuracy is right on every case")
 
@@ -59,6 +88,12 @@ def check_model(model, num_classes: int = 10) -> None:
             return _report(False, f"the forward pass raised {type(error).__name__}: {error}")
         if scores is None:
             return _report(False, "the forward pass returned None: return the dense layer's output")
+        if not isinstance(scores, mg.Tensor):
+            return _report(
+                False,
+                f"the forward pass returned a {_kind(scores)}, not a mygrad Tensor: gradients "
+                "cannot flow back through it to the layers",
+            )
         shape = np.shape(scores)
         if shape != (batch, num_classes):
             return _report(
@@ -74,10 +109,26 @@ def check_parameters(model, expected: int = 10_760) -> None:
 
     The default count is that of the lesson's LeNet (f1=20, f2=10, d1=20, ten classes).
     """
-    parameters = model.parameters
-    if parameters is None:
-        return _report(False, "model.parameters returned None: return a list of the tensors")
-    parameters = list(parameters)
+    import mygrad as mg
+
+    try:
+        parameters = model.parameters
+        if callable(parameters):
+            return _report(
+                False, "model.parameters is a method: keep the @property line above its def"
+            )
+        if parameters is None:
+            return _report(False, "model.parameters returned None: return a list of the tensors")
+        parameters = list(parameters)
+    except Exception as error:  # an unfinished __init__ raises AttributeError, say
+        return _report(False, f"model.parameters raised {type(error).__name__}: {error}")
+    strays = [p for p in parameters if not isinstance(p, mg.Tensor)]
+    if strays:
+        return _report(
+            False,
+            f"model.parameters lists a {_kind(strays[0])}; list the layers' weights and "
+            "biases themselves, the mygrad Tensors the optimizer will update",
+        )
     if len({id(p) for p in parameters}) != len(parameters):
         return _report(False, "model.parameters lists a tensor twice")
     if len(parameters) != 8:
@@ -104,8 +155,8 @@ def check_training_step(model, optimizer, images, labels) -> None:
     import mygrad as mg
     from mygrad.nnet.losses import softmax_crossentropy
 
-    model, optimizer = copy.deepcopy((model, optimizer))
     try:
+        model, optimizer = copy.deepcopy((model, optimizer))
         loss = softmax_crossentropy(model(images), labels)
         loss.backward()
         optimizer.step()
@@ -115,9 +166,15 @@ def check_training_step(model, optimizer, images, labels) -> None:
         return _report(False, f"one training step raised {type(error).__name__}: {error}")
     before, after = float(loss.item()), float(np.asarray(after).item())
     if not after < before:
+        largest = float(np.max(images))
+        scale = (  # beyond any scaling of the pixels, standardising included
+            f" The images hold values up to {largest:.0f}: were they scaled to [0, 1]?"
+            if largest > 10
+            else ""
+        )
         return _report(
             False,
             f"one step did not lower the loss ({before:.4f} -> {after:.4f}); does the "
-            "optimizer hold the model's parameters, and does the loss reach them?",
+            f"optimizer hold the model's parameters, and does the loss reach them?{scale}",
         )
     return _report(True, f"one training step lowers the loss ({before:.4f} -> {after:.4f})")

@@ -282,11 +282,12 @@ THREAD_VARIABLES = (
 )
 
 
-def kernel_environment(threads: int | None = None) -> dict[str, str]:
+def kernel_environment(threads: int | None = None, *, verify: bool = True) -> dict[str, str]:
     """The environment for a lesson's kernel: this one, headless, with data paths absolute.
 
     The kernel runs in the lesson's folder, so a relative ``DATASETS_HOME`` or local
     ``DATASETS_MIRROR`` would otherwise mean another folder there than it does here.
+    ``HANDOUT_HEADLESS`` tells the course's plotting to draw still images.
 
     Parameters
     ----------
@@ -294,9 +295,18 @@ def kernel_environment(threads: int | None = None) -> dict[str, str]:
         How many threads the kernel's numerical libraries may use, so that kernels running
         side by side do not fight over the cores. None leaves them at their default (every
         core). If the user set any of these variables, all are left as they are.
+    verify : bool, optional
+        Whether the kernel verifies a solution (the default): ``HANDOUT_VERIFY`` is then set,
+        under which the course's self-checks (``coursekit.checks``) raise when they fail, so
+        that a wrong solution fails its cell rather than printing a cross. False runs a
+        notebook as a student would, as when a test executes a handout.
     """
     env = dict(os.environ)
     env["HANDOUT_HEADLESS"] = "1"  # lessons show still images rather than live widgets
+    if verify:
+        env["HANDOUT_VERIFY"] = "1"
+    else:
+        env.pop("HANDOUT_VERIFY", None)
     for name in ("DATASETS_HOME", "DATASETS_MIRROR"):
         value = env.get(name)
         if value and "://" not in value and not Path(value).expanduser().is_absolute():
