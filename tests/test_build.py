@@ -64,9 +64,31 @@ def test_failing_lesson_fails_the_build_naming_cell_and_error(tmp_path, capsys):
     captured = capsys.readouterr()
     line = source.read_text().split("\n").index("y = x / 0") + 1
     assert f"{source}:{line}: cell 2 failed: ZeroDivisionError: division by zero" in captured.err
-    assert f"FAILED {source}" in captured.out
-    partial = nbformat.read(tmp_path / "build" / "solutions" / "broken.ipynb", as_version=4)
+    failed_run = tmp_path / "build" / "failed" / "broken.ipynb"
+    assert f"FAILED {source} after " in captured.out and f"its run: {failed_run}" in captured.out
+    partial = nbformat.read(failed_run, as_version=4)
     assert partial.cells[-1].outputs[0].output_type == "error"
+    assert not (tmp_path / "build" / "solutions").exists()
+
+
+def test_a_lesson_that_breaks_loses_its_verified_solution_until_it_runs_again(tmp_path, capsys):
+    """solutions/ (and so the docs site) never shows a failed run, nor one of an older text."""
+    from handout.site import write_lesson_pages
+
+    lessons, out = tmp_path / "lessons", tmp_path / "build"
+    source = write(lessons / "plots.md", PASSING)
+    solution, failed_run = out / "solutions" / "plots.ipynb", out / "failed" / "plots.ipynb"
+    assert main(["build", str(lessons), "-o", str(out)]) == 0 and solution.is_file()
+    write(source, PASSING.replace("ax.plot([1, 2, 3])", "ax.plot([1, 2, 3])\n1 / 0"))
+    assert main(["build", str(lessons), "-o", str(out)]) == 1
+    assert f"removed {solution}, which came from an earlier version" in capsys.readouterr().err
+    assert failed_run.is_file() and not solution.exists()
+    pages = write_lesson_pages(lessons, out, tmp_path / "pages")
+    assert pages[-1].name == "plots-solution.md"  # the code alone, with a note: no traceback
+    assert "ZeroDivisionError" not in pages[-1].read_text()
+    write(source, PASSING)
+    assert main(["build", str(lessons), "-o", str(out)]) == 0
+    assert solution.is_file() and not failed_run.exists()
 
 
 def test_a_solution_that_fails_its_self_check_fails_the_build(tmp_path, capsys):

@@ -7,6 +7,9 @@ that must run execute side by side, up to ``jobs`` kernels at once, each kernel'
 threads limited to its share of the cores. Every lesson's result is reported, whatever the
 others did. Ctrl-C (or SIGTERM, which the command line turns into Ctrl-C) stops every
 running lesson at once, shutting its kernel down; what had finished stays written and cached.
+
+``solutions/`` holds only runs that succeeded, of the lessons as they are now: a lesson
+that fails has its run written to ``failed/`` instead, and its older solution removed.
 """
 
 from __future__ import annotations
@@ -47,6 +50,10 @@ logger = logging.getLogger(__name__)
 #: The cache's folder inside a build's output folder.
 CACHE_FOLDER = ".cache"
 
+#: Where a lesson's failed run is written, beside ``solutions/``, which holds only runs that
+#: succeeded.
+FAILED_FOLDER = "failed"
+
 
 def available_cores() -> int:
     """The cores this process may run on (fewer than the machine's under a CPU affinity)."""
@@ -68,6 +75,8 @@ class LessonResult:
         The handout written, None if it was refused or could not be written.
     solution : pathlib.Path or None
         The executed solution written, None if there is none.
+    failed_run : pathlib.Path or None
+        Where its run was written if it failed (below ``failed/``, never ``solutions/``).
     seconds : float or None
         How long it ran; None when its cached run was reused or it never ran.
     reused : bool
@@ -86,6 +95,7 @@ class LessonResult:
     ok: bool = False
     handout: Path | None = None
     solution: Path | None = None
+    failed_run: Path | None = None
     seconds: float | None = None
     reused: bool = False
     reason: str = ""
@@ -252,14 +262,14 @@ def _prepare(
     except MarkerError as error:
         result.errors.append(str(error))
         result.reason = "cannot be read (see the error above)"
-        _remove_stale(handout, result)
+        _remove_stale(handout, result, "no longer matched its source")
         return None
     files = {}
     try:
         files[handout] = nbformat.writes(make_handout(source)) + "\n"
     except MarkerError as error:
         result.errors.append(str(error))
-        _remove_stale(handout, result)
+        _remove_stale(handout, result, "no longer matched its source")
     try:
         timeout = lesson_cell_timeout(source, cell_timeout)
     except MarkerError as error:
@@ -278,17 +288,26 @@ def _prepare(
     files[solution] = nbformat.writes(reuse_outputs(notebook_to_execute(source), cached)) + "\n"
     result.reused = True
     _finish(result, files, handout, solution)
+    _remove_failed_run(lesson, out_dir)
     return None
 
 
-def _remove_stale(handout: Path, result: LessonResult) -> None:
-    """Remove a handout left by an earlier build, which no longer matches its source."""
+def _remove_stale(path: Path, result: LessonResult, why: str) -> None:
+    """Remove a file an earlier build wrote that no longer holds, and say so."""
     try:
-        if handout.is_file():
-            handout.unlink()
-            result.errors.append(f"removed {handout}, which no longer matched its source")
+        if path.is_file():
+            path.unlink()
+            result.errors.append(f"removed {path}, which {why}")
     except OSError as error:
-        result.errors.append(f"cannot remove the stale {handout}: {error.strerror or error}")
+        result.errors.append(f"cannot remove the stale {path}: {error.strerror or error}")
+
+
+def _remove_failed_run(lesson: Lesson, out_dir: Path) -> None:
+    """Remove the lesson's failed run from an earlier build, now that it has succeeded."""
+    try:
+        lesson.solution_path(out_dir / FAILED_FOLDER).unlink(missing_ok=True)
+    except OSError as error:
+        logger.warning("cannot remove %s's old failed run: %s", lesson.path, error)
 
 
 async def _execute_all(
@@ -333,14 +352,24 @@ async def _execute_all(
             return
         result.seconds = execution.seconds
         solution = lesson.solution_path(out_dir / "solutions")
-        plan.files[solution] = nbformat.writes(execution.notebook) + "\n"
+        failed = lesson.solution_path(out_dir / FAILED_FOLDER)
+        executed = nbformat.writes(execution.notebook) + "\n"
         if execution.error:
             result.run_error = execution.error
             result.errors.append(execution.error)
+            plan.files[failed] = executed
             cache.discard(lesson)  # the failure shows that an older run no longer holds
+            # nor does an older solution: solutions/ holds only runs of the current source
+            _remove_stale(
+                solution, result, "came from an earlier version of the lesson: this one fails"
+            )
         else:
+            plan.files[solution] = executed
             _cache_run(cache, plan, execution)
-        _finish(result, plan.files, lesson.handout_path(out_dir / "handouts"), solution)
+        handout = lesson.handout_path(out_dir / "handouts")
+        _finish(result, plan.files, handout, solution, failed)
+        if not execution.error:
+            _remove_failed_run(lesson, out_dir)
         result.finished = True
         on_result(result)
 
@@ -385,11 +414,18 @@ def _cache_run(cache: ExecutionCache, plan: _Plan, execution) -> None:
         logger.warning("could not cache %s: %s", path, error.strerror or error)
 
 
-def _finish(result: LessonResult, files: dict[Path, str], handout: Path, solution: Path) -> None:
+def _finish(
+    result: LessonResult,
+    files: dict[Path, str],
+    handout: Path,
+    solution: Path,
+    failed: Path | None = None,
+) -> None:
     """Write a lesson's files and record in ``result`` what was written."""
     errors = write_files(files)
     result.errors += errors
     written = [path for path in files if not any(str(path) in error for error in errors)]
     result.handout = handout if handout in written else None
     result.solution = solution if solution in written else None
+    result.failed_run = failed if failed in written else None
     result.ok = not result.errors

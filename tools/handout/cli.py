@@ -274,8 +274,8 @@ def _build(lessons: list[Lesson], args: argparse.Namespace) -> int:
             progress.write(f"handout: {error}", sys.stderr)
         path = result.lesson.path
         if result.run_error:
-            partial = result.solution or "not written (see the errors)"
-            progress.write(f"FAILED {path} after {result.seconds:.1f} s; partial run: {partial}")
+            partial = result.failed_run or "not written (see the errors)"
+            progress.write(f"FAILED {path} after {result.seconds:.1f} s; its run: {partial}")
         elif result.seconds is None and not result.reused:
             progress.write(f"FAILED {path}: {result.reason}")
         else:

@@ -104,8 +104,9 @@ def write_lesson_pages(lessons_dir: Path, build_dir: Path, pages_dir: Path) -> l
                 _banner(f"# {title}: worked solution"),
                 _banner(
                     "This page shows the solution code without its outputs, because the "
-                    "lesson has not been executed yet. Run `python -m handout build` from "
-                    "the repository's root, then build the docs again, to see the figures."
+                    "build folder holds no successful run of the lesson yet. Run `python -m "
+                    "handout build` from the repository's root, then build the docs again, "
+                    "to see the figures."
                 ),
             ]
             written.append(pages_dir / f"{stem}-solution.md")
