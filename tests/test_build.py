@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -103,6 +104,16 @@ def test_a_solution_that_fails_its_self_check_fails_the_build(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "cell 2 failed: CheckFailed: accuracy gave" in captured.err
     assert f"FAILED {source}" in captured.out
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_an_output_folder_that_cannot_be_written_fails_before_any_lesson_runs(tmp_path, capsys):
+    source = write(tmp_path / "plots.md", PASSING)
+    out = Path("/proc/self/handout-build")  # refused even to root, as CI runs
+    assert main(["build", str(source), "-o", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert f"handout: {out}: cannot write there" in captured.err
+    assert "running" not in captured.out
 
 
 def test_build_leaves_nothing_beside_the_sources_or_in_the_working_folder(tmp_path, monkeypatch):

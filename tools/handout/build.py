@@ -54,6 +54,9 @@ CACHE_FOLDER = ".cache"
 #: succeeded.
 FAILED_FOLDER = "failed"
 
+#: The folders a build writes inside its output folder.
+BUILD_FOLDERS = ("handouts", "solutions", FAILED_FOLDER, CACHE_FOLDER)
+
 
 def available_cores() -> int:
     """The cores this process may run on (fewer than the machine's under a CPU affinity)."""
@@ -411,7 +414,7 @@ def _cache_run(cache: ExecutionCache, plan: _Plan, execution) -> None:
             written=created,
         )
     except OSError as error:  # the build's results stand; the next build runs again
-        logger.warning("could not cache %s: %s", path, error.strerror or error)
+        logger.warning("could not cache %s: %s", path, error)  # naming the file, if any
 
 
 def _finish(

@@ -15,6 +15,7 @@ import argparse
 import logging
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 import nbformat
 
 from . import __version__
-from .build import Interrupted, LessonResult, available_cores, build
+from .build import BUILD_FOLDERS, Interrupted, LessonResult, available_cores, build
 from .execute import DEFAULT_CELL_TIMEOUT
 from .files import Lesson, find_lessons, write_files
 from .markers import MarkerError
@@ -212,6 +213,23 @@ def _output_folder_problem(out_dir: Path) -> str | None:
     return None
 
 
+def _unwritable(out_dir: Path) -> str | None:
+    """Why the build could not write its outputs into ``out_dir``: found out before lessons
+    run for minutes, not after. (A lesson's own subfolder is not tried until it is written.)
+    """
+    for folder in (out_dir, *(out_dir / name for name in BUILD_FOLDERS)):
+        try:
+            if folder == out_dir:
+                folder.mkdir(parents=True, exist_ok=True)
+            elif not folder.is_dir():
+                continue
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as error:
+            return f"{folder}: cannot write there: {error.strerror or error}"
+    return None
+
+
 def _write_notebooks(made: tuple[dict[Path, str], list[str]], out_dir: Path, force: bool) -> int:
     """Write notebooks made in memory, all or none: any error, and nothing is written."""
     handouts, errors = made
@@ -261,7 +279,7 @@ def _read_bytes(path: Path) -> bytes | None:
 
 def _build(lessons: list[Lesson], args: argparse.Namespace) -> int:
     """Write every handout and execute (or reuse) every solution; report each lesson."""
-    problem = _output_folder_problem(args.output)
+    problem = _output_folder_problem(args.output) or _unwritable(args.output)
     if problem:
         return _fail(problem)
     progress = Progress.for_stream() if not args.quiet else Progress(bars=False)
