@@ -39,6 +39,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from arguments import existing_file, positive  # beside this script
+
 REPO = Path(__file__).resolve().parents[2]
 LESSON = REPO / "notebooks" / "lenet_mnist.md"
 
@@ -193,13 +195,13 @@ def small_runs(count: int, steps: int, scratch: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--lesson", type=Path, default=LESSON, help="the lesson to time")
+    parser.add_argument("--lesson", type=existing_file, default=LESSON, help="the lesson to time")
     parser.add_argument("--skip-lesson", action="store_true", help="only the small lessons")
     parser.add_argument(
-        "--repeats", type=int, default=3, help="cold build, nbconvert and papermill runs each"
+        "--repeats", type=positive, default=3, help="cold build, nbconvert and papermill runs each"
     )
-    parser.add_argument("--small", type=int, default=4, help="how many small lessons")
-    parser.add_argument("--steps", type=int, default=600, help="training steps per small one")
+    parser.add_argument("--small", type=positive, default=4, help="how many small lessons")
+    parser.add_argument("--steps", type=positive, default=600, help="training steps per small one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="build-speed-") as folder:
         scratch = Path(folder)

@@ -35,9 +35,12 @@ import sys
 import time
 from pathlib import Path
 
+from arguments import positive  # beside this script
+
 REPO = Path(__file__).resolve().parents[2]
 LESSON = REPO / "notebooks" / "lenet_mnist.md"
 BATCH = 100
+EPOCH_BATCHES = 60_000 // BATCH
 
 
 def _peak_megabytes() -> float:
@@ -160,13 +163,23 @@ def _in_fresh_process(phase: str, args: argparse.Namespace) -> dict | None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--batches", type=int, default=600, help="batches of 100 (600: an epoch)")
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument(
-        "--repeats", type=int, default=1, help="lesson and bare runs, alternated (medians used)"
+        "--batches",
+        type=positive,
+        default=EPOCH_BATCHES,
+        help=f"batches of {BATCH} (default {EPOCH_BATCHES}: an epoch)",
+    )
+    parser.add_argument("--threads", type=positive, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--repeats",
+        type=positive,
+        default=1,
+        help="lesson and bare runs, alternated (medians used)",
     )
     parser.add_argument("--phase", choices=["lesson", "bare", "torch"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.batches > EPOCH_BATCHES:
+        parser.error(f"--batches: at most {EPOCH_BATCHES}, MNIST's 60000 training images")
     if args.phase:
         runner = {"lesson": run_lesson, "bare": run_bare, "torch": run_torch}[args.phase]
         extra = (args.threads,) if args.phase == "torch" else ()
