@@ -116,6 +116,25 @@ def test_an_output_folder_that_cannot_be_written_fails_before_any_lesson_runs(tm
     assert "running" not in captured.out
 
 
+def test_outputs_of_a_removed_lesson_are_named_not_deleted(tmp_path, capsys):
+    lessons, out = tmp_path / "lessons", tmp_path / "build"
+    write(lessons / "unit" / "old.md", PASSING)
+    assert main(["build", str(lessons), "-o", str(out)]) == 0
+    (lessons / "unit" / "old.md").rename(lessons / "unit" / "new.md")
+    assert main(["build", str(lessons), "-o", str(out)]) == 0
+    errors = capsys.readouterr().err
+    left = [
+        out / "handouts" / "unit" / "old_STUDENT.ipynb",
+        out / "solutions" / "unit" / "old.ipynb",
+    ]
+    left.append(out / ".cache" / "unit" / "old.ipynb")
+    for path in left:
+        assert f"handout: {path}: no lesson makes it any more" in errors and path.is_file()
+    assert errors.count("no lesson makes it any more") == len(left)
+    assert main(["build", str(lessons / "unit" / "new.md"), "-o", str(out)]) == 0
+    assert "no lesson makes it" not in capsys.readouterr().err  # one lesson is not the course
+
+
 def test_build_leaves_nothing_beside_the_sources_or_in_the_working_folder(tmp_path, monkeypatch):
     lessons = tmp_path / "lessons"
     write(lessons / "plots.md", PASSING)

@@ -209,6 +209,23 @@ def build(
     return results
 
 
+def outputs_without_a_lesson(lessons: list[Lesson], out_dir: Path) -> list[Path]:
+    """Notebooks in the build's folders that none of ``lessons`` would write: left by a
+    lesson since renamed or removed. Meaningful only when ``lessons`` is the whole course.
+    """
+    expected = set()
+    for lesson in lessons:
+        expected.add(lesson.handout_path(out_dir / "handouts"))
+        expected.update(lesson.solution_path(out_dir / name) for name in BUILD_FOLDERS[1:])
+    found = (
+        path
+        for name in BUILD_FOLDERS
+        for path in (out_dir / name).rglob("*.ipynb")
+        if not path.name.startswith(".")  # a temporary file of a write in progress
+    )
+    return sorted(path for path in found if path not in expected and path.is_file())
+
+
 def _run_off_the_main_thread(lessons: Callable[[asyncio.Event], Coroutine]) -> bool:
     """Run ``lessons(stop)`` in an event loop of its own thread; on Ctrl-C, set ``stop``.
 
