@@ -92,6 +92,23 @@ def test_a_lesson_that_breaks_loses_its_verified_solution_until_it_runs_again(tm
     assert solution.is_file() and not failed_run.exists()
 
 
+@pytest.mark.parametrize(
+    ("cell", "failing"),
+    [
+        ("x = 1\n\ny = x / 0\nz = 2", "y = x / 0"),
+        ("def f():\n    return 1 / 0\n\nf()", "f()"),  # the cell's line, not f's
+        ("msg = 'Cell In[1], line 9'\nraise ValueError(msg)", "raise ValueError(msg)"),
+        ("x = 1\ny = (", "y = ("),
+    ],
+    ids=["division", "inside-a-function", "frame-look-alike-in-a-string", "syntax-error"],
+)
+def test_a_failure_names_the_line_that_raised(tmp_path, capsys, cell, failing):
+    source = write(tmp_path / "broken.md", HEADER + f"\nText.\n\n```python\n{cell}\n```\n")
+    assert main(["build", str(source), "-o", str(tmp_path / "build")]) == 1
+    line = source.read_text().split("\n").index(failing) + 1
+    assert f"{source}:{line}: cell 2 failed: " in capsys.readouterr().err
+
+
 def test_a_solution_that_fails_its_self_check_fails_the_build(tmp_path, capsys):
     """A wrong instructor answer must not ship as a "verified" solution with a cross in it."""
     source = write(

@@ -6,6 +6,7 @@ import asyncio
 import copy
 import logging
 import os
+import re
 import signal
 import tempfile
 import time
@@ -316,12 +317,38 @@ def kernel_environment(threads: int | None = None, *, verify: bool = True) -> di
     return env
 
 
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+#: How IPython names a frame of a cell's code in a traceback: ``Cell In[3], line 2``.
+_CELL_FRAME = re.compile(r"Cell In\[\d+\], line (\d+)")
+
+
+def _failing_line(source: Source, index: int, failure: CellExecutionError) -> str:
+    """``path:line`` of the line of cell ``index`` that raised, else of the cell's start.
+
+    The cell's own frame is the first one in IPython's traceback (frames of functions that
+    other cells define come after it). nbclient's message opens with the cell's source, which
+    is skipped, lest a string in it look like a frame. Code under a cell magic (``%%time``) is
+    numbered by IPython as it ran it, not as written, so it keeps the cell's start.
+    """
+    start, code = source.cell_lines[index], source.notebook.cells[index].source
+    text = failure.traceback or ""
+    if code and code in text:
+        text = text[text.index(code) + len(code) :]
+    frame = _CELL_FRAME.search(_COLOUR.sub("", text))
+    if start and frame and not code.lstrip().startswith("%%"):
+        offset = int(frame[1]) - 1
+        if 0 <= offset < len(code.splitlines()):
+            return f"{source.path}:{start + offset}"
+    return source.where(index)
+
+
 def _describe(source: Source, index: int | None, failure: Exception, cell_timeout: int) -> str:
     if index is None:
         return f"{source.path}: the kernel failed before any cell ran: {failure}"
     if isinstance(failure, CellExecutionError):
-        summary = f"{failure.ename}: {failure.evalue}"
-    elif isinstance(failure, CellTimeoutError):
+        where = _failing_line(source, index, failure)
+        return f"{where}: cell {index + 1} failed: {failure.ename}: {failure.evalue}"
+    if isinstance(failure, CellTimeoutError):
         summary = (
             f"timed out after {cell_timeout} s (raise the limit with --timeout, or with "
             "'handout: cell_timeout' in the lesson's header where the lesson sets its own)"
