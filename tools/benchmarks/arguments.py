@@ -1,4 +1,9 @@
-"""Argument types the benchmark scripts share: each refuses bad input with a usage error."""
+"""Argument types the benchmark scripts share: each refuses bad input with a usage error.
+
+``handout``'s command line has its own whole-number type; the scripts do not import it, so
+that the epoch benchmark's processes hold the lesson's libraries alone when their peak
+memory is measured.
+"""
 
 from __future__ import annotations
 
