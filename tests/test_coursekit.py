@@ -68,6 +68,20 @@ def test_checks_pass_on_right_answers(capsys):
     assert out.count(checks.PASS) == 5 and checks.FAIL not in out
 
 
+class Unconvertible:
+    def __float__(self):
+        raise ZeroDivisionError
+
+
+class Indescribable(Exception):
+    def __str__(self):
+        raise RuntimeError("cannot say")
+
+
+def raise_(error):
+    raise error
+
+
 @pytest.mark.parametrize(
     ("wrong", "message"),
     [
@@ -76,6 +90,10 @@ def test_checks_pass_on_right_answers(capsys):
         (lambda p, t: np.mean(np.argmax(p, axis=0)[:2] == t[:2]), "where"),
         (lambda p, t: np.mean(np.asarray(p).argmax(axis=1) != t), "where"),
         (lambda p, t: "high", "should return a number, got a str"),
+        (lambda p, t: "1.0", "should return a number, got a str"),
+        (lambda p, t: 10**400, "should return a number, got a int"),
+        (lambda p, t: Unconvertible(), "should return a number, got a test_coursekit."),
+        (lambda p, t: raise_(Indescribable()), "accuracy raised Indescribable ("),
         (lambda p, t: np.mean((np.asarray(p)[:, 1] > np.asarray(p)[:, 0]) == t), "three classes"),
     ],
 )
@@ -161,8 +179,28 @@ def test_a_failed_check_raises_while_a_solution_is_verified(monkeypatch, capsys)
     checks.check_accuracy(right_accuracy)  # a right answer still passes quietly
     with pytest.raises(checks.CheckFailed, match="returned None"):
         checks.check_accuracy(lambda p, t: None)
+    with pytest.raises(checks.CheckFailed, match="^model.parameters is a method"):
+        checks.check_parameters(MethodParameters())  # raised once, not caught by the check
     out = capsys.readouterr().out
     assert out.startswith(checks.PASS) and f"{checks.FAIL} accuracy returned None" in out
+    assert out.count(checks.FAIL) == 2
+
+
+@pytest.mark.parametrize("value", ["0", "", "false", "no", "yes"])
+def test_only_the_builds_own_setting_makes_checks_raise(monkeypatch, capsys, value):
+    monkeypatch.setenv(checks.VERIFY_VARIABLE, value)
+    checks.check_accuracy(lambda p, t: None)
+    assert capsys.readouterr().out.startswith(checks.FAIL)
+
+
+def test_training_step_on_odd_batches_gives_a_verdict(capsys):
+    model = LeNet()
+    optimizer = SGD(model.parameters, learning_rate=0.01)
+    checks.check_training_step(model, optimizer, np.zeros((0, 1, 32, 32)), np.arange(0))
+    checks.check_training_step(model, optimizer, [["a"]], np.arange(1))
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{checks.FAIL} the batch of images is empty"
+    assert out[1].startswith(f"{checks.FAIL} the images are not an array of numbers")
 
 
 def test_training_step_that_changes_nothing_is_caught(capsys):
