@@ -92,21 +92,58 @@ def test_a_lesson_that_breaks_loses_its_verified_solution_until_it_runs_again(tm
     assert solution.is_file() and not failed_run.exists()
 
 
+CHAINED = """def load(name):
+    try:
+        open(name)
+    except OSError as error:
+        raise RuntimeError("cannot load") from error
+
+def judge(answer):
+    try:
+        answer()
+    except ZeroDivisionError:
+        raise AssertionError("wrong")"""
+
+
 @pytest.mark.parametrize(
     ("cell", "failing"),
     [
         ("x = 1\n\ny = x / 0\nz = 2", "y = x / 0"),
-        ("def f():\n    return 1 / 0\n\nf()", "f()"),  # the cell's line, not f's
-        ("msg = 'Cell In[1], line 9'\nraise ValueError(msg)", "raise ValueError(msg)"),
+        ("def f():\n    return 1 / 0\n\nf()", "    return 1 / 0"),  # innermost in the cell
+        ("x = 1\ny = 2\nz = 3\nload('nope.txt')", "load('nope.txt')"),  # raise ... from
+        ("x = 1\ny = 2\nz = 3\njudge(lambda: 1 / 0)", "judge(lambda: 1 / 0)"),  # during
+        ("msg = 'Cell In[2], line 9'\nraise ValueError(msg)", "raise ValueError(msg)"),
         ("x = 1\ny = (", "y = ("),
     ],
-    ids=["division", "inside-a-function", "frame-look-alike-in-a-string", "syntax-error"],
+    ids=["division", "own-function", "raise-from", "while-handling", "look-alike", "syntax"],
 )
 def test_a_failure_names_the_line_that_raised(tmp_path, capsys, cell, failing):
-    source = write(tmp_path / "broken.md", HEADER + f"\nText.\n\n```python\n{cell}\n```\n")
+    source = write(
+        tmp_path / "broken.md",
+        HEADER + f"\n```python\n{CHAINED}\n```\n\n```python\n{cell}\n```\n",
+    )
     assert main(["build", str(source), "-o", str(tmp_path / "build")]) == 1
-    line = source.read_text().split("\n").index(failing) + 1
+    line = source.read_text().split("\n").index(failing, 20) + 1
     assert f"{source}:{line}: cell 2 failed: " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("cell", "error"),
+    [
+        ("%run script.py\nprint('went on')", "RuntimeError: from the script"),
+        ("%%capture\n1 / 0", "ZeroDivisionError: division by zero"),
+    ],
+    ids=["run-script", "capture"],
+)
+def test_an_error_a_cell_shows_and_goes_past_fails_the_lesson(tmp_path, capsys, cell, error):
+    write(tmp_path / "script.py", "raise RuntimeError('from the script')\n")
+    source = write(tmp_path / "shows.md", HEADER + f"\n```python\n{cell}\n```\n")
+    assert main(["build", str(source), "-o", str(tmp_path / "build")]) == 1
+    line = source.read_text().split("\n").index(cell.split("\n")[0]) + 1
+    expected = f"{source}:{line}: cell 1 showed an error, though it went on: {error}"
+    assert expected in capsys.readouterr().err
+    assert not (tmp_path / "build" / "solutions").exists()
+    assert not (tmp_path / "build" / ".cache" / "shows.ipynb").exists()
 
 
 def test_a_solution_that_fails_its_self_check_fails_the_build(tmp_path, capsys):

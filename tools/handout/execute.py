@@ -217,13 +217,15 @@ async def execute_solution_async(
         except _Stopped:
             pass
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as failure:
-            error = _describe(source, current["index"], failure, cell_timeout)
+            error = _describe(source, notebook, current["index"], failure, cell_timeout)
         except Exception as failure:  # a kernel that cannot start must not stop other lessons
             error = f"{source.path}: the kernel could not run: {type(failure).__name__}: {failure}"
         finally:
             if stopper is not None:
                 stopper.cancel()
     stopped = stop is not None and stop.is_set()
+    if error is None and not stopped:
+        error = _error_shown(source, notebook)
     seconds = time.perf_counter() - started
     return Execution(notebook, seconds, error, current["slowest"], stopped)
 
@@ -318,35 +320,64 @@ def kernel_environment(threads: int | None = None, *, verify: bool = True) -> di
 
 
 _COLOUR = re.compile(r"\x1b\[[0-9;]*m")
-#: How IPython names a frame of a cell's code in a traceback: ``Cell In[3], line 2``.
-_CELL_FRAME = re.compile(r"Cell In\[\d+\], line (\d+)")
 
 
-def _failing_line(source: Source, index: int, failure: CellExecutionError) -> str:
+def _failing_line(source: Source, index: int, traceback: str, count: int | None) -> str:
     """``path:line`` of the line of cell ``index`` that raised, else of the cell's start.
 
-    The cell's own frame is the first one in IPython's traceback (frames of functions that
-    other cells define come after it). nbclient's message opens with the cell's source, which
-    is skipped, lest a string in it look like a frame. Code under a cell magic (``%%time``) is
-    numbered by IPython as it ran it, not as written, so it keeps the cell's start.
+    IPython names a frame of a cell's code ``Cell In[<count>], line <n>``, ``count`` being
+    the cell's execution count. The last such frame of this cell is the innermost one in the
+    exception that was raised last (a chained exception's causes come first). nbclient's
+    message opens with the cell's source, which is skipped, lest a string in it look like a
+    frame. Code under a cell magic (``%%time``) is numbered as IPython ran it, not as
+    written, and a traceback without frames (``%xmode Minimal``) names none: both keep the
+    cell's start.
     """
     start, code = source.cell_lines[index], source.notebook.cells[index].source
-    text = failure.traceback or ""
-    if code and code in text:
-        text = text[text.index(code) + len(code) :]
-    frame = _CELL_FRAME.search(_COLOUR.sub("", text))
-    if start and frame and not code.lstrip().startswith("%%"):
-        offset = int(frame[1]) - 1
+    if code and code in traceback:
+        traceback = traceback[traceback.index(code) + len(code) :]
+    frame = rf"^[ \t]*Cell In\[{count}\], line (\d+)"  # a header, not the error's message
+    frames = re.findall(frame, _COLOUR.sub("", traceback), re.MULTILINE)
+    if start and count is not None and frames and not code.lstrip().startswith("%%"):
+        offset = int(frames[-1]) - 1
         if 0 <= offset < len(code.splitlines()):
             return f"{source.path}:{start + offset}"
     return source.where(index)
 
 
-def _describe(source: Source, index: int | None, failure: Exception, cell_timeout: int) -> str:
+def _error_shown(source: Source, notebook: NotebookNode) -> str | None:
+    """An error that a cell showed as its output but that did not fail the cell.
+
+    IPython reports an exception raised by a ``%run`` script, or in a cell under
+    ``%%capture``, as output and lets the cell succeed, so nbclient goes on; a verified
+    solution must not hold one all the same. Cells tagged ``raises-exception`` may.
+    """
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code" or "raises-exception" in cell.metadata.get("tags", []):
+            continue
+        for output in cell.outputs:
+            if output.output_type == "error":
+                traceback = "\n".join(output.get("traceback", []))
+                where = _failing_line(source, index, traceback, cell.get("execution_count"))
+                return (
+                    f"{where}: cell {index + 1} showed an error, though it went on: "
+                    f"{output.ename}: {output.evalue}"
+                )
+    return None
+
+
+def _describe(
+    source: Source,
+    notebook: NotebookNode,
+    index: int | None,
+    failure: Exception,
+    cell_timeout: int,
+) -> str:
     if index is None:
         return f"{source.path}: the kernel failed before any cell ran: {failure}"
     if isinstance(failure, CellExecutionError):
-        where = _failing_line(source, index, failure)
+        count = notebook.cells[index].get("execution_count")
+        where = _failing_line(source, index, failure.traceback or "", count)
         return f"{where}: cell {index + 1} failed: {failure.ename}: {failure.evalue}"
     if isinstance(failure, CellTimeoutError):
         summary = (
