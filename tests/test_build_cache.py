@@ -118,6 +118,26 @@ def test_force_execute_runs_even_with_a_valid_cache(built, capsys):
     assert status == 0 and "(--force-execute)" in report and "reused" not in report
 
 
+ERROR_OUTPUT = '"ename": "RuntimeError"'
+
+
+def shows_an_error(text: str) -> str:
+    """An entry from before a build refused runs with an error a cell showed and went past."""
+    entry = json.loads(text)
+    error = {"output_type": "error", "ename": "RuntimeError", "evalue": "x", "traceback": []}
+    entry["cells"][-1]["outputs"].append(error)
+    return json.dumps(entry)
+
+
+def rebook(text: str, **inputs) -> str:
+    """An entry whose key no longer matches, and whose recorded inputs are malformed."""
+    entry = json.loads(text)
+    record = entry["metadata"]["handout_cache"]
+    record["key"] = "0"
+    record["inputs"].update(inputs)
+    return json.dumps(entry)
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -131,12 +151,16 @@ def test_force_execute_runs_even_with_a_valid_cache(built, capsys):
         pytest.param(lambda text: '{"nbformat": 4, "nbformat_minor": 5}', id="not-a-notebook"),
         pytest.param(lambda text: "{}", id="empty-object"),
         pytest.param(lambda text: "[]", id="json-array"),
+        pytest.param(lambda text: shows_an_error(text), id="a-cell-shows-an-error"),
+        pytest.param(lambda text: rebook(text, packages="oops"), id="packages-a-string"),
+        pytest.param(lambda text: rebook(text, packages={"numpy": 5}), id="version-a-number"),
+        pytest.param(lambda text: rebook(text, files=5), id="files-a-number"),
     ],
 )
 def test_damaged_entry_is_discarded_and_the_lesson_runs_again(built, capsys, damage):
     source, out, entry = built
     damaged = damage(entry.read_text())
-    if 'execution_count": null' in damaged:  # keep the digest right: only the count is wrong
+    if 'execution_count": null' in damaged or ERROR_OUTPUT in damaged:  # keep the digest right
         notebook = json.loads(damaged)
         from handout.cache import _cells_digest
 

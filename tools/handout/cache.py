@@ -231,19 +231,23 @@ class ExecutionCache:
         path = self.entry_path(lesson)
         if not path.is_file():
             return None, "it has no cached run"
+        changed = ""
         try:
             notebook = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
             record = notebook.metadata[ENTRY_METADATA]
             problem = _entry_problem(notebook, record)
+            if not problem:
+                inputs = without_files(inputs, record.get("written", []))
+                if record["key"] != key_of(inputs):  # described here: the record may be bad
+                    changed = describe_changes(record["inputs"], inputs)
         except _UNREADABLE as error:
             problem = f"it cannot be read ({type(error).__name__}: {error})"
         if problem:
             logger.warning("discarding the cached run %s: %s", path, problem)
             self.discard(lesson)
             return None, "its cached run was damaged"
-        inputs = without_files(inputs, record.get("written", []))
-        if record["key"] != key_of(inputs):
-            return None, describe_changes(record["inputs"], inputs)
+        if changed:
+            return None, changed
         if record["slowest_cell"] > cell_timeout:
             return None, (
                 f"its slowest cell took {record['slowest_cell']:.0f} s, more than the "
@@ -352,6 +356,13 @@ def _entry_problem(notebook: NotebookNode, record: dict) -> str | None:
         return "its cells do not match their digest"
     if any(not isinstance(cell.get("execution_count"), int) for cell in _executed_cells(notebook)):
         return "a code cell never ran (an interrupted build?)"
+    if any(
+        output.get("output_type") == "error"
+        for cell in _executed_cells(notebook)
+        if "raises-exception" not in cell.metadata.get("tags", [])
+        for output in cell.get("outputs", [])
+    ):
+        return "a cell shows an error"
     return None
 
 
