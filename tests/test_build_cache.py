@@ -165,7 +165,7 @@ def test_damaged_entry_is_discarded_and_the_lesson_runs_again(built, capsys, dam
         from handout.cache import _cells_digest
 
         notebook["metadata"]["handout_cache"]["cells"] = _cells_digest(
-            nbformat.from_dict(notebook["cells"])
+            nbformat.reads(damaged, as_version=4).cells  # as a lookup reads them
         )
         damaged = json.dumps(notebook)
     entry.write_text(damaged)
