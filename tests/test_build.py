@@ -82,7 +82,7 @@ def test_a_lesson_that_breaks_loses_its_verified_solution_until_it_runs_again(tm
     assert main(["build", str(lessons), "-o", str(out)]) == 0 and solution.is_file()
     write(source, PASSING.replace("ax.plot([1, 2, 3])", "ax.plot([1, 2, 3])\n1 / 0"))
     assert main(["build", str(lessons), "-o", str(out)]) == 1
-    assert f"removed {solution}, which came from an earlier version" in capsys.readouterr().err
+    assert f"removed {solution}: the lesson failed in this build" in capsys.readouterr().err
     assert failed_run.is_file() and not solution.exists()
     pages = write_lesson_pages(lessons, out, tmp_path / "pages")
     assert pages[-1].name == "plots-solution.md"  # the code alone, with a note: no traceback

@@ -456,6 +456,32 @@ def test_a_failed_run_discards_the_older_cached_run(built, capsys):
     assert not entry.exists()
 
 
+def test_a_run_out_of_time_keeps_the_cached_run_but_not_the_solution(tmp_path, capsys):
+    """Too short a --timeout says nothing of the code: the next build reuses its last run."""
+    source = write(
+        tmp_path / "lessons" / "unit" / "slow.md",
+        HEADER + "\n```python\nimport time\ntime.sleep(2)\nprint('slept')\n```\n",
+    )
+    out, solution = tmp_path / "build", tmp_path / "build" / "solutions" / "unit" / "slow.ipynb"
+    assert rebuild(source, out, capsys)[0] == 0
+    status, _, errors = rebuild(source, out, capsys, "--timeout", "1")
+    assert status == 1 and "cell 1 failed: timed out after 1 s" in errors
+    assert f"removed {solution}: the lesson failed in this build" in errors
+    assert (out / CACHE_FOLDER / "unit" / "slow.ipynb").is_file() and not solution.exists()
+    status, report, _ = rebuild(source, out, capsys)
+    assert status == 0 and "reused its cached run" in report
+    assert outputs(solution) == ["slept\n"]
+
+
+def test_a_lesson_whose_settings_break_loses_its_old_solution(built, capsys):
+    source, out, _ = built
+    solution = out / "solutions" / "unit" / "sums.ipynb"
+    write(source, source.read_text().replace("jupyter:\n", "jupyter:\n  handout: 5\n", 1))
+    status, _, errors = rebuild(source, out, capsys)
+    assert status == 1 and f"removed {solution}: the lesson failed in this build" in errors
+    assert not solution.exists()
+
+
 def test_an_unknown_lesson_setting_names_its_line(tmp_path, capsys):
     header = HEADER.replace("jupyter:\n", "jupyter:\n  handout:\n    cell_timout: 60\n")
     source = write(tmp_path / "typo.md", header + "\n```python\nprint(1)\n```\n")

@@ -282,20 +282,22 @@ def _prepare(
     except MarkerError as error:
         result.errors.append(str(error))
         result.reason = "cannot be read (see the error above)"
-        _remove_stale(handout, result, "no longer matched its source")
+        _remove_stale(handout, result, "it no longer matched its source")
+        _remove_stale(lesson.solution_path(out_dir / "solutions"), result, NO_SOLUTION)
         return None
     files = {}
     try:
         files[handout] = nbformat.writes(make_handout(source)) + "\n"
     except MarkerError as error:
         result.errors.append(str(error))
-        _remove_stale(handout, result, "no longer matched its source")
+        _remove_stale(handout, result, "it no longer matched its source")
     try:
         timeout = lesson_cell_timeout(source, cell_timeout)
     except MarkerError as error:
         result.errors.append(str(error))
         result.reason = "its settings are wrong (see the error above)"
         result.errors += write_files(files)
+        _remove_stale(lesson.solution_path(out_dir / "solutions"), result, NO_SOLUTION)
         return None
     inputs = execution_inputs(source)
     cached, result.reason = (
@@ -312,12 +314,16 @@ def _prepare(
     return None
 
 
+#: Why a failed lesson's older solution is removed: solutions/ holds only verified runs.
+NO_SOLUTION = "the lesson failed in this build, so it has no verified solution now"
+
+
 def _remove_stale(path: Path, result: LessonResult, why: str) -> None:
     """Remove a file an earlier build wrote that no longer holds, and say so."""
     try:
         if path.is_file():
             path.unlink()
-            result.errors.append(f"removed {path}, which {why}")
+            result.errors.append(f"removed {path}: {why}")
     except OSError as error:
         result.errors.append(f"cannot remove the stale {path}: {error.strerror or error}")
 
@@ -378,11 +384,9 @@ async def _execute_all(
             result.run_error = execution.error
             result.errors.append(execution.error)
             plan.files[failed] = executed
-            cache.discard(lesson)  # the failure shows that an older run no longer holds
-            # nor does an older solution: solutions/ holds only runs of the current source
-            _remove_stale(
-                solution, result, "came from an earlier version of the lesson: this one fails"
-            )
+            if execution.code_failed:  # the code fails: an older run of it no longer holds
+                cache.discard(lesson)  # (out of time, a kernel that died: it may still hold)
+            _remove_stale(solution, result, NO_SOLUTION)
         else:
             plan.files[solution] = executed
             _cache_run(cache, plan, execution)

@@ -51,6 +51,9 @@ class Execution:
         Seconds the slowest cell took, from its request to the kernel's reply.
     stopped : bool
         The run was asked to stop before it ended; its outputs are incomplete.
+    code_failed : bool
+        The lesson's own code raised (or showed) an error; False when it ran out of time, its
+        kernel died or could not start, which say nothing of an earlier run of the same code.
     """
 
     notebook: NotebookNode
@@ -58,6 +61,7 @@ class Execution:
     error: str | None
     slowest_cell: float = 0.0
     stopped: bool = False
+    code_failed: bool = False
 
 
 #: Seconds a kernel asked to stop may take to interrupt its cell before it is killed.
@@ -193,7 +197,7 @@ async def execute_solution_async(
         current["slowest"] = max(current["slowest"], time.perf_counter() - current["sent"])
 
     started = time.perf_counter()
-    error = None
+    error, code_failed = None, False
     with tempfile.TemporaryDirectory(prefix="handout-kernel-") as sockets:
         client = NotebookClient(
             notebook,
@@ -218,6 +222,7 @@ async def execute_solution_async(
             pass
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as failure:
             error = _describe(source, notebook, current["index"], failure, cell_timeout)
+            code_failed = isinstance(failure, CellExecutionError)
         except Exception as failure:  # a kernel that cannot start must not stop other lessons
             error = f"{source.path}: the kernel could not run: {type(failure).__name__}: {failure}"
         finally:
@@ -226,8 +231,9 @@ async def execute_solution_async(
     stopped = stop is not None and stop.is_set()
     if error is None and not stopped:
         error = _error_shown(source, notebook)
+        code_failed = error is not None
     seconds = time.perf_counter() - started
-    return Execution(notebook, seconds, error, current["slowest"], stopped)
+    return Execution(notebook, seconds, error, current["slowest"], stopped, code_failed)
 
 
 async def _stop_kernel_when(stop: asyncio.Event, client: NotebookClient) -> None:
