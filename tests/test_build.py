@@ -189,6 +189,16 @@ def test_outputs_of_a_removed_lesson_are_named_not_deleted(tmp_path, capsys):
     assert "no lesson makes it" not in capsys.readouterr().err  # one lesson is not the course
 
 
+@pytest.mark.parametrize("folder", ["solutions", "failed", ".cache"])
+def test_a_file_where_the_build_needs_a_folder_is_refused_first(tmp_path, capsys, folder):
+    source = write(tmp_path / "plots.md", PASSING)
+    in_the_way = write(tmp_path / "build" / folder, "someone's notes\n")
+    assert main(["build", str(source), "-o", str(tmp_path / "build")]) == 1
+    captured = capsys.readouterr()
+    assert f"handout: {in_the_way}: the build needs a folder there" in captured.err
+    assert "running" not in captured.out and in_the_way.read_text() == "someone's notes\n"
+
+
 def test_build_leaves_nothing_beside_the_sources_or_in_the_working_folder(tmp_path, monkeypatch):
     lessons = tmp_path / "lessons"
     write(lessons / "plots.md", PASSING)

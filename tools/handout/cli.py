@@ -228,6 +228,8 @@ def _unwritable(out_dir: Path) -> str | None:
         try:
             if folder == out_dir:
                 folder.mkdir(parents=True, exist_ok=True)
+            elif folder.exists() and not folder.is_dir():
+                return f"{folder}: the build needs a folder there, and it is a file"
             elif not folder.is_dir():
                 continue
             with tempfile.TemporaryFile(dir=folder):
