@@ -173,23 +173,32 @@ def test_an_output_folder_that_cannot_be_written_fails_before_any_lesson_runs(tm
 def test_outputs_of_a_removed_lesson_are_named_not_deleted(tmp_path, capsys):
     lessons, out = tmp_path / "lessons", tmp_path / "build"
     write(lessons / "unit" / "old.md", PASSING)
+    write(lessons / "unit" / "other.md", PASSING)
     assert main(["build", str(lessons), "-o", str(out)]) == 0
     (lessons / "unit" / "old.md").rename(lessons / "unit" / "new.md")
-    assert main(["build", str(lessons), "-o", str(out)]) == 0
+    assert main(["build", str(lessons / "unit" / "new.md"), "-o", str(out)]) == 0
     errors = capsys.readouterr().err
     left = [
         out / "handouts" / "unit" / "old_STUDENT.ipynb",
         out / "solutions" / "unit" / "old.ipynb",
     ]
     left.append(out / ".cache" / "unit" / "old.ipynb")
+    gone = lessons / "unit" / "old.md"
     for path in left:
-        assert f"handout: {path}: no lesson makes it any more" in errors and path.is_file()
-    assert errors.count("no lesson makes it any more") == len(left)
-    assert main(["build", str(lessons / "unit" / "new.md"), "-o", str(out)]) == 0
-    assert "no lesson makes it" not in capsys.readouterr().err  # one lesson is not the course
+        assert f"handout: {path}: its lesson {gone} is gone; left as it is" in errors
+        assert path.is_file()
+    assert errors.count(" is gone; ") == len(left)  # other.md, though not built, is not gone
 
 
-@pytest.mark.parametrize("folder", ["solutions", "failed", ".cache"])
+def test_a_folder_built_on_its_own_names_no_other_lesson(tmp_path, capsys):
+    lessons, out = tmp_path / "lessons", tmp_path / "build"
+    write(lessons / "unit" / "one.md", PASSING)
+    write(lessons / "two.md", PASSING)
+    assert main(["build", str(lessons), "-o", str(out)]) == 0
+    assert main(["build", str(lessons / "unit"), "-o", str(out)]) == 0
+    assert " is gone; " not in capsys.readouterr().err
+
+
 def test_a_file_where_the_build_needs_a_folder_is_refused_first(tmp_path, capsys, folder):
     source = write(tmp_path / "plots.md", PASSING)
     in_the_way = write(tmp_path / "build" / folder, "someone's notes\n")

@@ -209,21 +209,21 @@ def build(
     return results
 
 
-def outputs_without_a_lesson(lessons: list[Lesson], out_dir: Path) -> list[Path]:
-    """Notebooks in the build's folders that none of ``lessons`` would write: left by a
-    lesson since renamed or removed. Meaningful only when ``lessons`` is the whole course.
+def outputs_of_removed_lessons(out_dir: Path) -> list[tuple[Path, str]]:
+    """Files in the build folder made by a lesson whose source is gone: (file, its source).
+
+    The cache records each lesson's source, so this holds whichever lessons a build was
+    given: a lesson renamed or removed since leaves its handout, solution, failed run and
+    cache entry behind, which are listed here (and left in place).
     """
-    expected = set()
-    for lesson in lessons:
-        expected.add(lesson.handout_path(out_dir / "handouts"))
-        expected.update(lesson.solution_path(out_dir / name) for name in BUILD_FOLDERS[1:])
-    found = (
-        path
-        for name in BUILD_FOLDERS
-        for path in (out_dir / name).rglob("*.ipynb")
-        if not path.name.startswith(".")  # a temporary file of a write in progress
-    )
-    return sorted(path for path in found if path not in expected and path.is_file())
+    cache_folder = out_dir / CACHE_FOLDER
+    found = []
+    for entry, source in ExecutionCache(cache_folder).orphans():
+        lesson = Lesson(Path(source), entry.relative_to(cache_folder).with_suffix(".md"))
+        made = [lesson.handout_path(out_dir / "handouts")]
+        made += [lesson.solution_path(out_dir / name) for name in ("solutions", FAILED_FOLDER)]
+        found += [(path, source) for path in [*made, entry] if path.is_file()]
+    return found
 
 
 def _run_off_the_main_thread(lessons: Callable[[asyncio.Event], Coroutine]) -> bool:

@@ -272,6 +272,23 @@ class ExecutionCache:
             [name for name in written if isinstance(name, str)] if isinstance(written, list) else []
         )
 
+    def orphans(self) -> list[tuple[Path, str]]:
+        """Entries whose lesson's source is gone (renamed or removed): (entry, source).
+
+        Entries written before the cache recorded sources are not listed.
+        """
+        found = []
+        for entry in sorted(self.folder.rglob("*.ipynb")) if self.folder.is_dir() else []:
+            try:
+                source = json.loads(entry.read_text(encoding="utf-8"))["metadata"][ENTRY_METADATA][
+                    "source"
+                ]
+            except (*_UNREADABLE, json.JSONDecodeError):
+                continue  # a damaged entry is the lookup's business
+            if isinstance(source, str) and not Path(source).is_file():
+                found.append((entry, source))
+        return found
+
     def discard(self, lesson: Lesson) -> None:
         """Remove a lesson's entry, if it has one (a failed run shows it no longer holds)."""
         try:
@@ -304,6 +321,7 @@ class ExecutionCache:
             "cells": _cells_digest(entry.cells),
             "slowest_cell": slowest_cell,
             "written": sorted(written),
+            "source": str(lesson.path.resolve()),
         }
         path = self.entry_path(lesson)
         write_atomically(path, nbformat.writes(entry) + "\n")

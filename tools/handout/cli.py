@@ -29,7 +29,7 @@ from .build import (
     LessonResult,
     available_cores,
     build,
-    outputs_without_a_lesson,
+    outputs_of_removed_lessons,
 )
 from .execute import DEFAULT_CELL_TIMEOUT
 from .files import Lesson, find_lessons, write_files
@@ -348,11 +348,10 @@ def _build(lessons: list[Lesson], args: argparse.Namespace) -> int:
     finally:
         if in_main:
             signal.signal(signal.SIGTERM, previous)
-    if all(path.is_dir() for path in args.paths):  # the whole course: the rest is left over
-        for path in outputs_without_a_lesson(lessons, args.output):
-            progress.write(
-                f"handout: {path}: no lesson makes it any more (was its source renamed or "
-                "removed?); left as it is: remove it before handing the folder out",
-                sys.stderr,
-            )
+    for path, source in outputs_of_removed_lessons(args.output):
+        progress.write(
+            f"handout: {path}: its lesson {source} is gone; left as it is: remove it before "
+            "handing the folder out",
+            sys.stderr,
+        )
     return 0 if all(result.ok for result in results) else 1
