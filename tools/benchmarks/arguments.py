@@ -8,7 +8,7 @@ memory is measured.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import shutil
 
 
 def positive(text: str) -> int:
@@ -22,8 +22,9 @@ def positive(text: str) -> int:
     return number
 
 
-def existing_file(text: str) -> Path:
-    """An argument that must name a file that exists."""
-    if not Path(text).is_file():
-        raise argparse.ArgumentTypeError(f"{text}: no such file")
-    return Path(text)
+def program(text: str) -> str:
+    """An argument that must name a program that can be run."""
+    found = shutil.which(text)
+    if found is None:
+        raise argparse.ArgumentTypeError(f"{text}: no such program")
+    return found

@@ -39,7 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from arguments import existing_file, positive  # beside this script
+from arguments import positive  # beside this script
 
 REPO = Path(__file__).resolve().parents[2]
 LESSON = REPO / "notebooks" / "lenet_mnist.md"
@@ -193,9 +193,22 @@ def small_runs(count: int, steps: int, scratch: Path) -> None:
     print(f"  default jobs against the faster one-at-a-time build: {best_serial / rows[2][1]:.2f}x")
 
 
+def _lesson_file(text: str) -> Path:
+    """A ``--lesson`` that names a Jupytext-markdown lesson."""
+    from handout.source import is_jupytext_markdown
+
+    try:
+        head = Path(text).read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"{text}: {error.strerror or error}") from None
+    if not is_jupytext_markdown(head):
+        raise argparse.ArgumentTypeError(f"{text}: not a Jupytext-markdown lesson")
+    return Path(text)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--lesson", type=existing_file, default=LESSON, help="the lesson to time")
+    parser.add_argument("--lesson", type=_lesson_file, default=LESSON, help="the lesson to time")
     parser.add_argument("--skip-lesson", action="store_true", help="only the small lessons")
     parser.add_argument(
         "--repeats", type=positive, default=3, help="cold build, nbconvert and papermill runs each"

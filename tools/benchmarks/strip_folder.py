@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from arguments import positive  # beside this script
+from arguments import positive, program  # beside this script
 
 REPO = Path(__file__).resolve().parents[2]
 LESSON = REPO / "notebooks" / "lenet_mnist.md"
@@ -53,7 +53,9 @@ def timed(command: list[str]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--copies", type=positive, default=200)
-    parser.add_argument("--cogbooks", help="the cogbooks executable of a scratch environment")
+    parser.add_argument(
+        "--cogbooks", type=program, help="the cogbooks executable of a scratch environment"
+    )
     args = parser.parse_args()
     print(f"one LeNet-sized handout, in process: {one_handout() * 1000:.0f} ms (median of 20)")
     with tempfile.TemporaryDirectory() as scratch:

@@ -23,7 +23,8 @@ back into the new text (:func:`reuse_outputs`).
 
 Each lesson has one entry, ``<cache>/<folders>/<stem>.ipynb``: the executed notebook, plus
 its key, the inputs the key was made from (so that a rebuild can say what changed), a
-digest of its cells, how long its slowest cell took and which named files the run created.
+digest of its cells, how long its slowest cell took, which named files the run created, and
+the path of its source (so that a build can name the outputs of a lesson since removed).
 An entry is written only after every cell ran without error and the inputs read again
 afterwards still give the same key (nothing changed while it ran), and always atomically.
 A file that the code names and that did not exist before the run (``plt.savefig("a.pdf")``)
