@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -394,6 +395,26 @@ def test_a_signal_stops_every_lesson_and_keeps_earlier_outputs(tmp_path, number,
     assert str(lessons / "one.md") in errors and str(lessons / "two.md") in errors
     assert earlier.read_text() == "an earlier build's output\n"
     assert not list((out / CACHE_FOLDER).glob("*.ipynb"))
+
+
+def test_a_signal_waits_for_every_lesson_to_finish_stopping():
+    """The lessons' thread is waited for until it has shut its kernels down. (Raised as
+    KeyboardInterrupt inside Thread.join, a signal made CPython before 3.13 take the thread
+    for finished at once; the build then exited mid-shutdown, and could hang there.)"""
+    import asyncio
+
+    from handout.build import _run_off_the_main_thread
+
+    cleaned = []
+
+    async def lessons(stop: asyncio.Event) -> None:
+        await stop.wait()
+        await asyncio.sleep(1.0)  # as a kernel takes to interrupt and shut down
+        cleaned.append(True)
+
+    threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+    assert _run_off_the_main_thread(lessons) == signal.SIGINT
+    assert cleaned == [True]
 
 
 def process_group_alive(group: int) -> bool:

@@ -15,8 +15,10 @@ that fails has its run written to ``failed/`` instead, and its older solution re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -115,11 +117,14 @@ class Interrupted(Exception):
     results : list of LessonResult
         Every lesson's result; those that had not finished have ``finished`` False, and
         nothing of theirs was written or cached.
+    signal_number : int
+        The signal that stopped it (``signal.SIGINT`` for Ctrl-C).
     """
 
-    def __init__(self, results: list[LessonResult]):
+    def __init__(self, results: list[LessonResult], signal_number: int = signal.SIGINT):
         super().__init__("the build was interrupted")
         self.results = results
+        self.signal_number = signal_number
 
 
 @dataclass
@@ -173,7 +178,7 @@ def build(
     Raises
     ------
     Interrupted
-        On Ctrl-C (or a SIGTERM the caller turns into KeyboardInterrupt) while lessons run.
+        On Ctrl-C or SIGTERM while lessons run.
     """
     progress = progress or Progress(bars=False)
     cache = ExecutionCache(out_dir / CACHE_FOLDER)
@@ -205,7 +210,7 @@ def build(
             )
         )
         if stopped:
-            raise Interrupted(results)
+            raise Interrupted(results, stopped)
     return results
 
 
@@ -226,24 +231,36 @@ def outputs_of_removed_lessons(out_dir: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def _run_off_the_main_thread(lessons: Callable[[asyncio.Event], Coroutine]) -> bool:
+def _run_off_the_main_thread(lessons: Callable[[asyncio.Event], Coroutine]) -> int | None:
     """Run ``lessons(stop)`` in an event loop of its own thread; on Ctrl-C, set ``stop``.
 
     nbclient gives the event loop SIGINT and SIGTERM handlers for each notebook it runs, and
     takes them away when that notebook ends; with lessons side by side, a signal would
     reach only the newest lesson, or none once one had finished. Outside the main thread it
     cannot set them, so the signals stay with this thread, which asks every lesson to stop
-    and waits while each interrupts and shuts down its kernel. A second Ctrl-C leaves at
+    and waits while each interrupts and shuts down its kernel. A second signal leaves at
     once (the kernels, which watch their parent process, then stop by themselves).
+
+    The signals are handled here rather than as KeyboardInterrupt: raised inside
+    ``Thread.join``, that can leave the thread marked as finished while it still runs
+    (CPython before 3.13), and the process then exits with kernels and sockets still open,
+    which can hang it.
 
     Returns
     -------
-    bool
-        Whether the lessons were asked to stop.
+    int or None
+        The signal that asked the lessons to stop, None if none did.
     """
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
-    failure = []
+    failure, received = [], []
+
+    def on_signal(number: int, frame) -> None:
+        if received:
+            raise KeyboardInterrupt  # a second signal: leave at once
+        received.append(number)
+        with contextlib.suppress(RuntimeError):  # a closed loop: the lessons are done anyway
+            loop.call_soon_threadsafe(stop.set)
 
     def run() -> None:
         try:
@@ -254,18 +271,19 @@ def _run_off_the_main_thread(lessons: Callable[[asyncio.Event], Coroutine]) -> b
             loop.close()
 
     worker = threading.Thread(target=run, name="handout-lessons", daemon=True)
-    worker.start()
-    stopping = False
+    in_main = threading.current_thread() is threading.main_thread()
+    handled = (signal.SIGINT, signal.SIGTERM) if in_main else ()
+    previous = {number: signal.signal(number, on_signal) for number in handled}
     try:
+        worker.start()
         while worker.is_alive():
             worker.join(0.2)
-    except KeyboardInterrupt:
-        stopping = True
-        loop.call_soon_threadsafe(stop.set)
-        worker.join()
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     if failure:
         raise failure[0]
-    return stopping
+    return received[0] if received else None
 
 
 def _prepare(

@@ -322,7 +322,8 @@ def _build(lessons: list[Lesson], args: argparse.Namespace) -> int:
         received.append(number)
         raise KeyboardInterrupt
 
-    # SIGTERM stops a build as Ctrl-C does (signals can be set only in the main thread).
+    # SIGTERM stops a build as Ctrl-C does (signals can be set only in the main thread);
+    # while lessons run, the build handles both itself and raises Interrupted.
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, on_terminate) if in_main else None
     try:
@@ -337,7 +338,7 @@ def _build(lessons: list[Lesson], args: argparse.Namespace) -> int:
             on_result=on_result,
         )
     except (Interrupted, KeyboardInterrupt) as stop:
-        number = received[0] if received else signal.SIGINT
+        number = getattr(stop, "signal_number", received[0] if received else signal.SIGINT)
         stopped = [r.lesson.path for r in getattr(stop, "results", []) if not r.finished]
         named = ", ".join(map(str, stopped)) or "the lessons not yet reported"
         _fail(
