@@ -199,6 +199,7 @@ def test_a_folder_built_on_its_own_names_no_other_lesson(tmp_path, capsys):
     assert " is gone; " not in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("folder", ["solutions", "failed", ".cache"])
 def test_a_file_where_the_build_needs_a_folder_is_refused_first(tmp_path, capsys, folder):
     source = write(tmp_path / "plots.md", PASSING)
     in_the_way = write(tmp_path / "build" / folder, "someone's notes\n")
