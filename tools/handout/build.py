@@ -5,8 +5,8 @@ source, make its handout, and look its execution up in the cache; a lesson whose
 still holds is finished there, its outputs put back into its current text. Then the lessons
 that must run execute side by side, up to ``jobs`` kernels at once, each kernel's BLAS
 threads limited to its share of the cores. Every lesson's result is reported, whatever the
-others did. Ctrl-C (or SIGTERM, which the command line turns into Ctrl-C) stops every
-running lesson at once, shutting its kernel down; what had finished stays written and cached.
+others did. Ctrl-C or SIGTERM stops every running lesson at once, shutting its kernel down;
+what had finished stays written and cached.
 
 ``solutions/`` holds only runs that succeeded, of the lessons as they are now: a lesson
 that fails has its run written to ``failed/`` instead, and its older solution removed.
