@@ -31,8 +31,8 @@ A file that the code names and that did not exist before the run (``plt.savefig(
 is the run's output: it is left out of the comparison, and out of the key from then on, also
 when a later run rewrites it. A file that existed and changed during the run may have been
 read in either state, so that run is not kept. One that does not parse, does not
-match its digest, or has a code cell that never ran is discarded, and the lesson runs
-again; so it does when its slowest cell took longer than a cell may now run.
+match its digest, or has a code cell that never ran or shows an error is discarded, and
+the lesson runs again; so it does when its slowest cell took longer than a cell may now run.
 
 Why not jupyter-cache: its key is a notebook's code cells and kernel name, so package
 versions and data would have to be folded into the notebook's metadata to count; it keeps
