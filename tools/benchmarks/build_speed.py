@@ -39,7 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from arguments import positive  # beside this script
+from handout.arguments import positive_int
 
 REPO = Path(__file__).resolve().parents[2]
 LESSON = REPO / "notebooks" / "lenet_mnist.md"
@@ -211,10 +211,15 @@ def main() -> int:
     parser.add_argument("--lesson", type=_lesson_file, default=LESSON, help="the lesson to time")
     parser.add_argument("--skip-lesson", action="store_true", help="only the small lessons")
     parser.add_argument(
-        "--repeats", type=positive, default=3, help="cold build, nbconvert and papermill runs each"
+        "--repeats",
+        type=positive_int,
+        default=3,
+        help="cold build, nbconvert and papermill runs each",
     )
-    parser.add_argument("--small", type=positive, default=4, help="how many small lessons")
-    parser.add_argument("--steps", type=positive, default=600, help="training steps per small one")
+    parser.add_argument("--small", type=positive_int, default=4, help="how many small lessons")
+    parser.add_argument(
+        "--steps", type=positive_int, default=600, help="training steps per small one"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="build-speed-") as folder:
         scratch = Path(folder)

@@ -35,7 +35,7 @@ import sys
 import time
 from pathlib import Path
 
-from arguments import positive  # beside this script
+from handout.arguments import positive_int
 
 REPO = Path(__file__).resolve().parents[2]
 LESSON = REPO / "notebooks" / "lenet_mnist.md"
@@ -165,14 +165,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--batches",
-        type=positive,
+        type=positive_int,
         default=EPOCH_BATCHES,
         help=f"batches of {BATCH} (default {EPOCH_BATCHES}: an epoch)",
     )
-    parser.add_argument("--threads", type=positive, default=os.cpu_count() or 1)
+    parser.add_argument("--threads", type=positive_int, default=os.cpu_count() or 1)
     parser.add_argument(
         "--repeats",
-        type=positive,
+        type=positive_int,
         default=1,
         help="lesson and bare runs, alternated (medians used)",
     )

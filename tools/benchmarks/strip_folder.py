@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from arguments import positive, program  # beside this script
+from handout.arguments import positive_int
 
 REPO = Path(__file__).resolve().parents[2]
 LESSON = REPO / "notebooks" / "lenet_mnist.md"
@@ -50,11 +50,19 @@ def timed(command: list[str]) -> float:
     return seconds
 
 
+def _program(text: str) -> str:
+    """A ``--cogbooks`` that names a program that can be run."""
+    found = shutil.which(text)
+    if found is None:
+        raise argparse.ArgumentTypeError(f"{text}: no such program")
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--copies", type=positive, default=200)
+    parser.add_argument("--copies", type=positive_int, default=200)
     parser.add_argument(
-        "--cogbooks", type=program, help="the cogbooks executable of a scratch environment"
+        "--cogbooks", type=_program, help="the cogbooks executable of a scratch environment"
     )
     args = parser.parse_args()
     print(f"one LeNet-sized handout, in process: {one_handout() * 1000:.0f} ms (median of 20)")

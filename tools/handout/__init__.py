@@ -5,7 +5,8 @@ errors), :mod:`handout.python_view`, :mod:`handout.code_cells` and
 :mod:`handout.markdown_cells` apply the markers to one cell's source;
 :mod:`handout.source` reads a lesson; :mod:`handout.student` turns it into an audited
 handout; :mod:`handout.execute` runs a solution notebook; :mod:`handout.files` finds lessons
-and writes files atomically; :mod:`handout.cli` is the command line.
+and writes files atomically; :mod:`handout.cli` is the command line, with its argument types in
+:mod:`handout.arguments`.
 """
 
 import sys

@@ -73,6 +73,7 @@ from nbformat import NotebookNode
 from packaging.requirements import InvalidRequirement, Requirement
 
 from . import __version__
+from .execute import first_error_shown
 from .files import Lesson, write_atomically
 from .markers import MarkerError
 from .python_view import PYTHON_CELL_MAGICS, python_view
@@ -375,12 +376,7 @@ def _entry_problem(notebook: NotebookNode, record: dict) -> str | None:
         return "its cells do not match their digest"
     if any(not isinstance(cell.get("execution_count"), int) for cell in _executed_cells(notebook)):
         return "a code cell never ran (an interrupted build?)"
-    if any(
-        output.get("output_type") == "error"
-        for cell in _executed_cells(notebook)
-        if "raises-exception" not in cell.metadata.get("tags", [])
-        for output in cell.get("outputs", [])
-    ):
+    if first_error_shown(notebook) is not None:
         return "a cell shows an error"
     return None
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import nbformat
 
 from . import __version__
+from .arguments import positive_int
 from .build import (
     BUILD_FOLDERS,
     Interrupted,
@@ -95,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--timeout",
-        type=_positive,
+        type=positive_int,
         default=DEFAULT_CELL_TIMEOUT,
         help="seconds one cell may run, unless a lesson sets its own 'handout: cell_timeout' "
         f"(default: {DEFAULT_CELL_TIMEOUT})",
@@ -103,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "-j",
         "--jobs",
-        type=_positive,
+        type=positive_int,
         default=available_cores(),
         help="lessons executed at once (default: the number of cores, here %(default)s)",
     )
@@ -113,16 +114,6 @@ def _parser() -> argparse.ArgumentParser:
         help="execute every lesson, even one whose cached run still holds",
     )
     return parser
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number above 0, not {text!r}")
-    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -224,18 +215,17 @@ def _unwritable(out_dir: Path) -> str | None:
     """Why the build could not write its outputs into ``out_dir``: found out before lessons
     run for minutes, not after. (A lesson's own subfolder is not tried until it is written.)
     """
-    for folder in (out_dir, *(out_dir / name for name in BUILD_FOLDERS)):
-        try:
-            if folder == out_dir:
-                folder.mkdir(parents=True, exist_ok=True)
-            elif folder.exists() and not folder.is_dir():
+    folder = out_dir
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for folder in (out_dir, *(out_dir / name for name in BUILD_FOLDERS)):
+            if folder.exists() and not folder.is_dir():
                 return f"{folder}: the build needs a folder there, and it is a file"
-            elif not folder.is_dir():
-                continue
-            with tempfile.TemporaryFile(dir=folder):
-                pass
-        except OSError as error:
-            return f"{folder}: cannot write there: {error.strerror or error}"
+            if folder.is_dir():
+                with tempfile.TemporaryFile(dir=folder):
+                    pass
+    except OSError as error:
+        return f"{folder}: cannot write there: {error.strerror or error}"
     return None
 
 

@@ -351,25 +351,44 @@ def _failing_line(source: Source, index: int, traceback: str, count: int | None)
     return source.where(index)
 
 
-def _error_shown(source: Source, notebook: NotebookNode) -> str | None:
-    """An error that a cell showed as its output but that did not fail the cell.
+def first_error_shown(notebook: NotebookNode) -> tuple[int, NotebookNode] | None:
+    """The first error output of a code cell not tagged ``raises-exception``: (cell, output).
 
-    IPython reports an exception raised by a ``%run`` script, or in a cell under
-    ``%%capture``, as output and lets the cell succeed, so nbclient goes on; a verified
-    solution must not hold one all the same. Cells tagged ``raises-exception`` may.
+    A run that holds one is not a verified solution, even where the cell went on: IPython
+    reports an exception raised by a ``%run`` script, or in a cell under ``%%capture``, as
+    output and lets the cell succeed, so nbclient does not stop there.
+
+    Parameters
+    ----------
+    notebook : nbformat.NotebookNode
+        An executed notebook.
+
+    Returns
+    -------
+    tuple of (int, nbformat.NotebookNode) or None
+        The cell's index and the error output; None if no cell shows one.
     """
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "code" or "raises-exception" in cell.metadata.get("tags", []):
             continue
-        for output in cell.outputs:
-            if output.output_type == "error":
-                traceback = "\n".join(output.get("traceback", []))
-                where = _failing_line(source, index, traceback, cell.get("execution_count"))
-                return (
-                    f"{where}: cell {index + 1} showed an error, though it went on: "
-                    f"{output.ename}: {output.evalue}"
-                )
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                return index, output
     return None
+
+
+def _error_shown(source: Source, notebook: NotebookNode) -> str | None:
+    """``path:line: ...`` for an error a cell showed but went on past, None if none did."""
+    shown = first_error_shown(notebook)
+    if shown is None:
+        return None
+    index, output = shown
+    traceback = "\n".join(output.get("traceback", []))
+    where = _failing_line(source, index, traceback, notebook.cells[index].get("execution_count"))
+    return (
+        f"{where}: cell {index + 1} showed an error, though it went on: "
+        f"{output.ename}: {output.evalue}"
+    )
 
 
 def _describe(
